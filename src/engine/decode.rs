@@ -1,0 +1,275 @@
+//! Decoding passes: secrets committed base64-encoded (Kubernetes Secret `data:`), percent-encoded,
+//! JSON-escaped or split across adjacent string literals. Each pass turns a bounded region of the
+//! input into a [`View`]: decoded bytes plus a map back to input offsets, so a finding in decoded text
+//! points at the encoded text.
+
+use base64::Engine as _;
+
+/// Decoded bytes and, for each boundary `i` in `0..=bytes.len()`, the input offset it came from.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// The decoded text, with raw context around it.
+    pub bytes: Vec<u8>,
+    /// `map[i]` is the input offset of the boundary before decoded byte `i`; `map.len() == bytes.len() + 1`.
+    pub map: Vec<usize>,
+    /// Which decoding produced it (`base64`, `percent`, `json-escape`, `concat`, joined with `+`).
+    pub kind: String,
+}
+
+/// Longest base64 run that is decoded.
+pub const MAX_BASE64_RUN: usize = 16 * 1024;
+/// Shortest base64 run that is decoded (`AVNS_` + 19 characters is 32 base64 characters).
+pub const MIN_BASE64_RUN: usize = 16;
+
+/// True for bytes of the standard or URL-safe base64 alphabets (not padding).
+#[inline]
+pub fn is_b64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'-' || b == b'_'
+}
+
+/// Percent-decodes `%XX`, undoes JSON/JS string escapes and joins adjacent string literals
+/// (`"AVNS_ab" + "cd…"`, `'a' 'b'`, `"a" . "b"`) in `input[lo..hi]`. `None` when nothing changed.
+pub fn unescape(input: &[u8], lo: usize, hi: usize) -> Option<View> {
+    let mut out = Vec::with_capacity(hi - lo);
+    let mut map = Vec::with_capacity(hi - lo + 1);
+    let (mut pct, mut esc, mut cat) = (false, false, false);
+    let mut i = lo;
+    while i < hi {
+        let b = input[i];
+        if b == b'%' && i + 2 < hi {
+            if let (Some(h), Some(l)) = (hex(input[i + 1]), hex(input[i + 2])) {
+                out.push(h << 4 | l);
+                map.push(i);
+                i += 3;
+                pct = true;
+                continue;
+            }
+        }
+        if b == b'\\' && i + 1 < hi {
+            let n = input[i + 1];
+            let simple = match n {
+                b'/' | b'\\' | b'"' | b'\'' | b'+' | b'=' => Some(n),
+                b'n' => Some(b'\n'),
+                b'r' => Some(b'\r'),
+                b't' => Some(b'\t'),
+                _ => None,
+            };
+            if let Some(c) = simple {
+                out.push(c);
+                map.push(i);
+                i += 2;
+                esc = true;
+                continue;
+            }
+            if n == b'u' && i + 5 < hi {
+                let v = input[i + 2..i + 6].iter().try_fold(0u32, |acc, &d| hex(d).map(|x| acc << 4 | u32::from(x)));
+                if let Some(v) = v.filter(|&v| v < 0x80) {
+                    out.push(v as u8);
+                    map.push(i);
+                    i += 6;
+                    esc = true;
+                    continue;
+                }
+            }
+        }
+        if b == b'"' || b == b'\'' {
+            if let Some(next) = literal_join(input, i, hi) {
+                i = next;
+                cat = true;
+                continue;
+            }
+        }
+        out.push(b);
+        map.push(i);
+        i += 1;
+    }
+    map.push(hi);
+    if !(pct || esc || cat) {
+        return None;
+    }
+    let kind = [(pct, "percent"), (esc, "json-escape"), (cat, "concat")]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join("+");
+    Some(View { bytes: out, map, kind })
+}
+
+/// At a quote `input[q]` that closes a literal, finds a join to the next literal with the same
+/// quote: whitespace, an optional concatenation operator (`+ . .. & ||`), whitespace. Returns the
+/// offset just after the opening quote of the next literal.
+fn literal_join(input: &[u8], q: usize, hi: usize) -> Option<usize> {
+    let quote = input[q];
+    // Only a closing quote joins: the byte before it belongs to the literal's content.
+    if q == 0 || !input[q - 1].is_ascii_alphanumeric() && !matches!(input[q - 1], b'_' | b'-' | b'+' | b'/' | b'=') {
+        return None;
+    }
+    let limit = hi.min(q + 64);
+    let mut j = q + 1;
+    let skip_ws = |mut j: usize| {
+        while j < limit && matches!(input[j], b' ' | b'\t' | b'\n' | b'\r' | b'\\') {
+            j += 1;
+        }
+        j
+    };
+    j = skip_ws(j);
+    let mut op = false;
+    if j < limit && matches!(input[j], b'+' | b'.' | b'&' | b'|') {
+        op = true;
+        j += 1;
+        if j < limit && matches!(input[j], b'.' | b'|') {
+            j += 1;
+        }
+        j = skip_ws(j);
+    }
+    let gap = j > q + 1;
+    if j < limit && input[j] == quote && (op || gap) {
+        // The next literal must carry content that continues a secret.
+        if j + 1 < hi && (input[j + 1].is_ascii_alphanumeric() || matches!(input[j + 1], b'_' | b'-' | b'+' | b'/')) {
+            return Some(j + 1);
+        }
+    }
+    None
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The base64 runs (`MIN_BASE64_RUN..=MAX_BASE64_RUN` characters, padding included) that touch
+/// `input[lo..hi]`, extended to their full extent.
+pub fn base64_runs(input: &[u8], lo: usize, hi: usize) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut i = lo;
+    // Start at the beginning of a run that `lo` cuts.
+    while i > 0 && is_b64(input[i - 1]) && lo - i < MAX_BASE64_RUN {
+        i -= 1;
+    }
+    while i < hi {
+        if !is_b64(input[i]) {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < input.len() && is_b64(input[i]) && i - s <= MAX_BASE64_RUN {
+            i += 1;
+        }
+        let mut e = i;
+        while e < input.len() && e - i < 2 && input[e] == b'=' {
+            e += 1;
+        }
+        if (MIN_BASE64_RUN..=MAX_BASE64_RUN).contains(&(e - s)) && !(e < input.len() && is_b64(input[e])) {
+            runs.push((s, e));
+        }
+        i = e.max(i + 1);
+        // Skip the rest of an over-long run.
+        while i < input.len() && is_b64(input[i]) {
+            i += 1;
+        }
+    }
+    runs
+}
+
+/// Decodes `input[s..e]` as standard or URL-safe base64 and, when the result is text, returns a
+/// view of it with `ctx` bytes of raw input on each side (so context words around the encoded value
+/// still count).
+pub fn base64_view(input: &[u8], s: usize, e: usize, ctx: usize) -> Option<View> {
+    let run = &input[s..e];
+    let trimmed = run.iter().rposition(|&b| b != b'=').map_or(run, |p| &run[..=p]);
+    let decoded = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(trimmed)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(trimmed))
+        .ok()?;
+    if decoded.len() < 12 {
+        return None;
+    }
+    let text = decoded.iter().filter(|&&b| (0x20..0x7f).contains(&b) || matches!(b, b'\n' | b'\r' | b'\t')).count();
+    if text * 10 < decoded.len() * 9 {
+        return None;
+    }
+    let (clo, chi) = (s.saturating_sub(ctx), (e + ctx).min(input.len()));
+    let mut bytes = Vec::with_capacity(chi - clo + decoded.len());
+    let mut map = Vec::with_capacity(bytes.capacity() + 1);
+    bytes.extend_from_slice(&input[clo..s]);
+    map.extend(clo..s);
+    let n = decoded.len();
+    bytes.extend_from_slice(&decoded);
+    // Byte i of the decoded text comes from base64 characters around s + 4i/3.
+    map.extend((0..n).map(|i| (s + (4 * i) / 3).min(e)));
+    bytes.extend_from_slice(&input[e..chi]);
+    map.extend(e..chi);
+    map.push(chi);
+    Some(View { bytes, map, kind: "base64".into() })
+}
+
+/// Base64 fragments of `keyword` at each of the three byte alignments: the characters that depend
+/// only on the keyword's bytes, so a base64-encoded value that contains the keyword contains one of
+/// them. Fragments shorter than 4 characters are dropped.
+pub fn base64_fragments(keyword: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in 0..3usize {
+        let mut buf = vec![0u8; a];
+        buf.extend_from_slice(keyword);
+        let enc = base64::engine::general_purpose::STANDARD_NO_PAD.encode(&buf);
+        let first = (8 * a).div_ceil(6);
+        let last = (8 * (a + keyword.len())) / 6;
+        if last > first && last - first >= 4 {
+            let frag = &enc[first..last];
+            out.push(frag.to_string());
+            let url = frag.replace('+', "-").replace('/', "_");
+            if url != frag {
+                out.push(url);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fragments_are_found_in_encodings_at_every_alignment() {
+        for prefix in ["", "x", "xy", "xyz"] {
+            let plain = format!("{prefix}AVNS_abc");
+            let enc = base64::engine::general_purpose::STANDARD.encode(plain.as_bytes());
+            assert!(base64_fragments(b"AVNS_").iter().any(|f| enc.contains(f.as_str())), "{prefix:?} {enc}");
+        }
+    }
+
+    #[test]
+    fn unescape_maps_back() {
+        let s = br#"x = "AVNS_ab" + "cd%2Bef\/g""#;
+        let v = unescape(s, 0, s.len()).unwrap_or_else(|| panic!("no change"));
+        assert_eq!(&v.bytes, br#"x = "AVNS_abcd+ef/g""#);
+        assert_eq!(v.kind, "percent+json-escape+concat");
+        assert_eq!(v.map.len(), v.bytes.len() + 1);
+        let at = v.bytes.iter().position(|&b| b == b'+').unwrap_or(0);
+        assert_eq!(&s[v.map[at]..v.map[at] + 3], b"%2B");
+    }
+
+    #[test]
+    fn unescape_leaves_lists_alone() {
+        let s = br#"["abc", "def"] {"a": "b"}"#;
+        assert!(unescape(s, 0, s.len()).is_none());
+    }
+
+    #[test]
+    fn runs_and_views() {
+        let enc = base64::engine::general_purpose::STANDARD.encode(b"password: AVNS_q8Zt3LmR2xWk9vNc4Hp");
+        let s = format!("data:\n  pw: {enc}\n");
+        let runs = base64_runs(s.as_bytes(), 0, s.len());
+        assert_eq!(runs.len(), 1);
+        let (a, b) = runs[0];
+        let v = base64_view(s.as_bytes(), a, b, 8).unwrap_or_else(|| panic!("not text"));
+        assert!(String::from_utf8_lossy(&v.bytes).contains("AVNS_q8Zt3LmR2xWk9vNc4Hp"));
+        assert_eq!(v.map.len(), v.bytes.len() + 1);
+    }
+}

@@ -1,0 +1,467 @@
+//! The detection engine: bytes in, matches out. Pure: no I/O, no printing. One aho-corasick pass
+//! finds every keyword (rule prefilters, context words, base64 forms of keywords); regexes run only
+//! in windows around those hits; validators and context checks filter; decoding passes re-scan
+//! bounded regions of text input; overlapping matches keep the most specific rule.
+
+pub mod decode;
+pub mod validate;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::rules::{Rule, Status, Validator};
+
+/// How far (bytes) a context window may reach from the secret, whatever its line count.
+pub const CONTEXT_CAP: usize = 2048;
+/// How far around a keyword hit the decoding passes look.
+const DECODE_RADIUS: usize = 2048;
+/// Raw context kept on each side of a base64-decoded value.
+const BASE64_CONTEXT: usize = 512;
+/// Nesting depth of decoding (base64 inside percent-encoding, and so on).
+const MAX_DEPTH: u8 = 2;
+/// How much of the start of a blob decides whether it is text (as git does).
+const TEXT_SNIFF: usize = 8000;
+
+/// A match of one rule: where the secret is (byte offsets into the scanned input) and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    /// Index of the rule in [`Engine::rules`].
+    pub rule: usize,
+    /// Byte offset of the first byte of the secret (of its encoded form when decoded).
+    pub start: usize,
+    /// Byte offset just past the secret.
+    pub end: usize,
+    /// The secret as matched (decoded). Never printed unless the user asks.
+    pub secret: Vec<u8>,
+    /// The decoding that revealed it, if any.
+    pub decoding: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    pat: u32,
+    start: usize,
+    end: usize,
+}
+
+/// Compiled rules plus the keyword automaton.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    rules: Vec<Rule>,
+    ac: AhoCorasick,
+    /// For each automaton pattern: the rules whose prefilter it belongs to.
+    pat_rules: Vec<Vec<usize>>,
+    /// For each rule, each context: which patterns count as context.
+    ctx_pats: Vec<Vec<Vec<bool>>>,
+    /// Radius of the regex window around a prefilter hit, per rule.
+    radius: Vec<usize>,
+    /// Rules that have context paths (checked per blob).
+    path_rules: Vec<usize>,
+}
+
+impl Engine {
+    /// Builds the engine. The rules must already be compiled (see [`crate::rules`]).
+    pub fn new(rules: Vec<Rule>) -> Engine {
+        let mut pats: Vec<String> = Vec::new();
+        let idx = |pats: &mut Vec<String>, s: &str| -> usize {
+            let s = s.to_ascii_lowercase();
+            if let Some(i) = pats.iter().position(|p| *p == s) {
+                i
+            } else {
+                pats.push(s);
+                pats.len() - 1
+            }
+        };
+        let mut pat_rules: Vec<Vec<usize>> = Vec::new();
+        let mut ctx_idx: Vec<Vec<Vec<usize>>> = Vec::new();
+        for (ri, r) in rules.iter().enumerate() {
+            for k in &r.keywords {
+                let i = idx(&mut pats, k);
+                pat_rules.resize(pats.len(), Vec::new());
+                if !pat_rules[i].contains(&ri) {
+                    pat_rules[i].push(ri);
+                }
+            }
+            let mut per_rule = Vec::new();
+            for c in &r.context {
+                per_rule.push(c.keywords.iter().map(|k| idx(&mut pats, k)).collect::<Vec<_>>());
+            }
+            ctx_idx.push(per_rule);
+        }
+        // Base64 forms of the keywords (lower, upper and capitalised spellings) trigger the base64
+        // decoding pass, so an encoded secret with no plain keyword nearby is still decoded.
+        let mut frags: Vec<String> = Vec::new();
+        for r in &rules {
+            for k in &r.keywords {
+                if k.len() < 5 {
+                    continue;
+                }
+                let cap = format!("{}{}", k[..1].to_ascii_uppercase(), &k[1..]);
+                for v in [k.clone(), k.to_ascii_uppercase(), cap] {
+                    frags.extend(decode::base64_fragments(v.as_bytes()));
+                }
+            }
+        }
+        for f in frags {
+            idx(&mut pats, &f);
+        }
+        pat_rules.resize(pats.len(), Vec::new());
+        let ctx_pats = ctx_idx
+            .iter()
+            .map(|per_rule| {
+                per_rule
+                    .iter()
+                    .map(|ids| {
+                        let mut v = vec![false; pats.len()];
+                        for &i in ids {
+                            v[i] = true;
+                        }
+                        v
+                    })
+                    .collect()
+            })
+            .collect();
+        // NOTE: keywords are plain ASCII strings, so building cannot fail short of memory; an
+        // automaton with no patterns is the fallback so `new` stays infallible.
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&pats)
+            .or_else(|_| AhoCorasick::new(Vec::<String>::new()));
+        let ac = match ac {
+            Ok(ac) => ac,
+            Err(e) => unreachable!("empty automaton cannot fail: {e}"),
+        };
+        let radius = rules.iter().map(|r| r.max_len + if r.context.is_empty() { 0 } else { CONTEXT_CAP }).collect();
+        let path_rules = rules.iter().enumerate().filter(|(_, r)| r.context_paths.is_some()).map(|(i, _)| i).collect();
+        Engine { rules, ac, pat_rules, ctx_pats, radius, path_rules }
+    }
+
+    /// The rules, in the order match indices refer to.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Scans one blob. `path` is only data: context paths are matched against it. Matches are sorted
+    /// by offset, one per location.
+    pub fn scan(&self, bytes: &[u8], path: &str) -> Vec<Match> {
+        let mut out = self.scan_depth(bytes, path, 0);
+        out.sort_by_key(|m| (m.start, m.end, m.rule));
+        out
+    }
+
+    fn scan_depth(&self, bytes: &[u8], path: &str, depth: u8) -> Vec<Match> {
+        let mut hits: Vec<Hit> = self
+            .ac
+            .find_overlapping_iter(bytes)
+            .map(|m| Hit { pat: m.pattern().as_u32(), start: m.start(), end: m.end() })
+            .collect();
+        let path_ctx: Vec<usize> =
+            self.path_rules.iter().copied().filter(|&ri| self.rules[ri].path_is_context(path)).collect();
+        if hits.is_empty() && path_ctx.is_empty() {
+            return Vec::new();
+        }
+        hits.sort_by_key(|h| (h.start, h.end));
+        let mut found = Vec::new();
+        let mut regions: Vec<(usize, usize)> = Vec::new();
+        for (ri, rule) in self.rules.iter().enumerate() {
+            if rule.status == Status::Disabled {
+                continue;
+            }
+            let by_path = path_ctx.contains(&ri);
+            regions.clear();
+            if by_path {
+                regions.push((0, bytes.len()));
+            } else {
+                let r = self.radius[ri];
+                for h in hits.iter().filter(|h| self.pat_rules[h.pat as usize].contains(&ri)) {
+                    let (lo, hi) = (h.start.saturating_sub(r), (h.end + r).min(bytes.len()));
+                    match regions.last_mut() {
+                        Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                        _ => regions.push((lo, hi)),
+                    }
+                }
+            }
+            for &(lo, hi) in &regions {
+                for re in &rule.regexes {
+                    for caps in re.captures_iter(&bytes[lo..hi]) {
+                        let Some(m) = caps.name("secret") else { continue };
+                        let (s, e) = (lo + m.start(), lo + m.end());
+                        if self.accept(ri, bytes, s, e, &hits, by_path) {
+                            found.push(Match {
+                                rule: ri,
+                                start: s,
+                                end: e,
+                                secret: bytes[s..e].to_vec(),
+                                decoding: None,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        let is_text = memchr::memchr(0, &bytes[..bytes.len().min(TEXT_SNIFF)]).is_none();
+        if depth < MAX_DEPTH && is_text && !hits.is_empty() {
+            let decoded = self.decode_pass(bytes, path, depth, &hits);
+            found.extend(decoded);
+        }
+        resolve_overlaps(&self.rules, found)
+    }
+
+    /// Runs the decoding passes on the neighbourhoods of keyword hits and maps matches back.
+    fn decode_pass(&self, bytes: &[u8], path: &str, depth: u8, hits: &[Hit]) -> Vec<Match> {
+        let mut nbhd: Vec<(usize, usize)> = Vec::new();
+        for h in hits {
+            let (lo, hi) = (h.start.saturating_sub(DECODE_RADIUS), (h.end + DECODE_RADIUS).min(bytes.len()));
+            match nbhd.last_mut() {
+                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                _ => nbhd.push((lo, hi)),
+            }
+        }
+        let mut out = Vec::new();
+        let mut seen_runs: Vec<(usize, usize)> = Vec::new();
+        for &(lo, hi) in &nbhd {
+            let mut views = Vec::new();
+            if let Some(v) = decode::unescape(bytes, lo, hi) {
+                views.push(v);
+            }
+            for run in decode::base64_runs(bytes, lo, hi) {
+                if seen_runs.contains(&run) {
+                    continue;
+                }
+                seen_runs.push(run);
+                if let Some(v) = decode::base64_view(bytes, run.0, run.1, BASE64_CONTEXT) {
+                    views.push(v);
+                }
+            }
+            for v in views {
+                for m in self.scan_depth(&v.bytes, path, depth + 1) {
+                    let (s, e) = (v.map[m.start], v.map[m.end].max(v.map[m.start] + 1));
+                    let decoding = Some(match m.decoding {
+                        Some(inner) => format!("{}+{inner}", v.kind),
+                        None => v.kind.clone(),
+                    });
+                    out.push(Match { rule: m.rule, start: s, end: e.min(bytes.len()), secret: m.secret, decoding });
+                }
+            }
+        }
+        out
+    }
+
+    /// Boundary, validator and context checks for one candidate `bytes[s..e]` of rule `ri`.
+    fn accept(&self, ri: usize, bytes: &[u8], s: usize, e: usize, hits: &[Hit], by_path: bool) -> bool {
+        let rule = &self.rules[ri];
+        if let Some(t) = &rule.not_before {
+            if s > 0 && t[bytes[s - 1] as usize] {
+                return false;
+            }
+        }
+        if let Some(t) = &rule.not_after {
+            if e < bytes.len() && t[bytes[e] as usize] {
+                return false;
+            }
+        }
+        let secret = &bytes[s..e];
+        if let Some(min) = rule.min_entropy {
+            if validate::entropy(secret) < min {
+                return false;
+            }
+        }
+        for v in &rule.validators {
+            let ok = match v {
+                Validator::Base64Binary => validate::is_base64_binary(secret),
+                Validator::LengthMultipleOf4 => secret.len() % 4 == 0,
+                Validator::NotPlaceholder => !validate::is_placeholder(secret),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        if rule.context.is_empty() || by_path {
+            return true;
+        }
+        rule.context.iter().enumerate().any(|(ci, c)| {
+            let (wlo, whi) = if c.file {
+                (0, bytes.len())
+            } else {
+                (lines_back(bytes, s, c.lines_before), lines_forward(bytes, e, c.lines_after))
+            };
+            let pats = &self.ctx_pats[ri][ci];
+            let first = hits.partition_point(|h| h.start < wlo);
+            hits[first..].iter().take_while(|h| h.start < whi).any(|h| {
+                pats[h.pat as usize] && h.end <= whi && (h.end <= s || h.start >= e) && !inside_encoded(bytes, h)
+            })
+        })
+    }
+}
+
+/// Start of the line `n` lines above the one holding `pos`, no further than [`CONTEXT_CAP`] back.
+fn lines_back(bytes: &[u8], pos: usize, n: usize) -> usize {
+    let floor = pos.saturating_sub(CONTEXT_CAP);
+    let mut lo = pos;
+    for _ in 0..=n {
+        match memchr::memrchr(b'\n', &bytes[floor..lo]) {
+            Some(i) => lo = floor + i,
+            None => return floor,
+        }
+    }
+    lo + 1
+}
+
+/// End of the line `n` lines below the one holding `pos`, no further than [`CONTEXT_CAP`] on.
+fn lines_forward(bytes: &[u8], pos: usize, n: usize) -> usize {
+    let ceil = (pos + CONTEXT_CAP).min(bytes.len());
+    let mut hi = pos;
+    for _ in 0..=n {
+        match memchr::memchr(b'\n', &bytes[hi..ceil]) {
+            Some(i) => hi += i + 1,
+            None => return ceil,
+        }
+    }
+    hi
+}
+
+/// A keyword inside a long run of base64 (a data URI, a font, a PEM body, ciphertext) is chance,
+/// not context.
+fn inside_encoded(bytes: &[u8], h: &Hit) -> bool {
+    if !bytes[h.start..h.end].iter().all(|&b| decode::is_b64(b)) {
+        return false;
+    }
+    let mut lo = h.start;
+    while lo > 0 && h.start - lo < 64 && decode::is_b64(bytes[lo - 1]) {
+        lo -= 1;
+    }
+    let mut hi = h.end;
+    while hi < bytes.len() && hi - h.end < 64 && decode::is_b64(bytes[hi]) {
+        hi += 1;
+    }
+    hi - lo >= 40
+}
+
+/// One match per location: among overlapping matches, a plain match beats a decoded one, then the
+/// higher priority (the more specific rule) wins, then the longer.
+fn resolve_overlaps(rules: &[Rule], mut ms: Vec<Match>) -> Vec<Match> {
+    if ms.len() < 2 {
+        return ms;
+    }
+    let rank = |m: &Match| (m.decoding.is_none(), rules[m.rule].priority, m.end - m.start);
+    ms.sort_by(|a, b| rank(b).cmp(&rank(a)).then(a.start.cmp(&b.start)));
+    let mut kept: Vec<Match> = Vec::with_capacity(ms.len());
+    for m in ms {
+        if !kept.iter().any(|k| k.start < m.end && m.start < k.end) {
+            kept.push(m);
+        }
+    }
+    kept.sort_by_key(|m| (m.start, m.end));
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> Engine {
+        Engine::new(crate::rules::builtin().unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    fn ids(e: &Engine, text: &str, path: &str) -> Vec<String> {
+        e.scan(text.as_bytes(), path).iter().map(|m| e.rules()[m.rule].id.clone()).collect()
+    }
+
+    fn token() -> String {
+        // 279 pseudo-random bytes -> 372 base64 characters.
+        let mut x: u32 = 0x9e37_79b9;
+        let bytes: Vec<u8> = (0..279)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x >> 24) as u8
+            })
+            .collect();
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    #[test]
+    fn token_needs_context_before_or_after() {
+        let e = engine();
+        let t = token();
+        assert_eq!(ids(&e, &format!("AIVEN_TOKEN={t}\n"), "a.env"), ["aiven-api-token"]);
+        assert_eq!(ids(&e, &format!("token: {t} # aiven\n"), "a.yml"), ["aiven-api-token"]);
+        assert!(ids(&e, &format!("caBundle: {t}\n"), "a.yml").is_empty());
+        assert!(ids(&e, &format!("caBundle: {t}\n\n\n\n\nhost: pg.aivencloud.com\n"), "a.yml").is_empty());
+        assert_eq!(
+            ids(&e, &format!("{{\"auth_token\": \"{t}\"}}"), "home/.config/aiven/aiven-credentials.json"),
+            ["aiven-api-token"]
+        );
+    }
+
+    #[test]
+    fn token_inside_longer_base64_is_not_a_token() {
+        let e = engine();
+        let t = token();
+        assert!(ids(&e, &format!("aiven data:image/png;base64,{t}{t}\n"), "x").is_empty());
+        assert!(ids(&e, &format!("aiven /{t}\n"), "x").is_empty());
+    }
+
+    #[test]
+    fn token_starting_with_slash_or_plus_is_found() {
+        let e = engine();
+        let t = format!("+{}", &token()[1..]);
+        assert_eq!(ids(&e, &format!("AIVEN_TOKEN=\"{t}\""), "x"), ["aiven-api-token"]);
+    }
+
+    #[test]
+    fn avns_inside_uri_is_one_finding() {
+        let e = engine();
+        let got = ids(&e, "postgres://avnadmin:AVNS_q8Zt3LmR2xWk9vNc4Hp@pg-a-b.aivencloud.com:1/d", "x");
+        assert_eq!(got, ["aiven-service-uri"]);
+    }
+
+    #[test]
+    fn avns_after_underscore_matches() {
+        let e = engine();
+        assert_eq!(ids(&e, "password_AVNS_q8Zt3LmR2xWk9vNc4Hp", "x"), ["aiven-service-password"]);
+    }
+
+    #[test]
+    fn decoded_secrets_point_at_encoded_text() {
+        use base64::Engine as _;
+        let e = engine();
+        let enc = base64::engine::general_purpose::STANDARD.encode("AVNS_q8Zt3LmR2xWk9vNc4Hp");
+        let text = format!("apiVersion: v1\nkind: Secret\ndata:\n  password: {enc}\n");
+        let ms = e.scan(text.as_bytes(), "s.yaml");
+        assert_eq!(ms.len(), 1, "{ms:?}");
+        assert_eq!(ms[0].decoding.as_deref(), Some("base64"));
+        let at = text.find(&enc).unwrap_or(0);
+        assert_eq!(ms[0].start, at);
+        let split = "pw = \"AVNS_q8Zt3LmR\" + \"2xWk9vNc4Hp\"\n";
+        let ms = e.scan(split.as_bytes(), "a.py");
+        assert_eq!(ms.len(), 1, "{ms:?}");
+        assert_eq!(ms[0].secret, b"AVNS_q8Zt3LmR2xWk9vNc4Hp");
+        assert_eq!(ms[0].decoding.as_deref(), Some("concat"));
+    }
+
+    #[test]
+    fn percent_encoded_token() {
+        let e = engine();
+        let t = token();
+        let enc = t.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+        if enc == t {
+            return;
+        }
+        let ms = e.scan(format!("https://api.aiven.io/v1/x?token={enc}").as_bytes(), "x");
+        assert_eq!(ms.len(), 1, "{ms:?}");
+        assert_eq!(ms[0].decoding.as_deref(), Some("percent"));
+    }
+
+    #[test]
+    fn binary_and_empty_input_do_not_panic() {
+        let e = engine();
+        assert!(e.scan(b"", "x").is_empty());
+        let mut v = vec![0u8; 1000];
+        v.extend_from_slice(b"AVNS_q8Zt3LmR2xWk9vNc4Hp");
+        v.extend_from_slice(&[0xff, 0, 1]);
+        assert_eq!(e.scan(&v, "x.bin").len(), 1);
+    }
+}

@@ -1,0 +1,112 @@
+//! Human-readable text: one line per finding (`path:line:col  rule  preview`), then a summary.
+
+use std::fmt::Write as _;
+
+use super::{shown, Report};
+
+const RED: &str = "\x1b[31m";
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+const YELLOW: &str = "\x1b[33m";
+const RESET: &str = "\x1b[0m";
+
+/// Findings, one per line; a provenance line under history findings.
+pub fn render(r: &Report<'_>) -> String {
+    let mut s = String::new();
+    let (red, bold, dim, yellow, reset) = if r.color { (RED, BOLD, DIM, YELLOW, RESET) } else { ("", "", "", "", "") };
+    for f in r.findings {
+        let _ = write!(
+            s,
+            "{bold}{}:{}:{}{reset}  {red}{}{reset}  {}",
+            f.path,
+            f.line,
+            f.column,
+            f.rule_id,
+            shown(f, r.show_secrets)
+        );
+        if let Some(d) = &f.decoding {
+            let _ = write!(s, "  {dim}(decoded: {d}){reset}");
+        }
+        s.push('\n');
+        if let Some(p) = &f.provenance {
+            let mut parts = Vec::new();
+            if let Some(c) = &p.commit {
+                parts.push(format!("commit {}", &c[..c.len().min(12)]));
+            }
+            if let Some(a) = &p.author {
+                parts.push(format!("by {a}"));
+            }
+            if let Some(d) = &p.date {
+                parts.push(d.clone());
+            }
+            if let Some(m) = &p.summary {
+                parts.push(format!("\"{m}\""));
+            }
+            if p.object != "blob" {
+                parts.push(format!("in {}", p.object));
+            }
+            if !p.reachable {
+                parts.push("unreachable object".into());
+            }
+            if p.other_locations > 0 {
+                parts.push(format!("and {} other place(s)", p.other_locations));
+            }
+            if !parts.is_empty() {
+                let _ = writeln!(s, "    {yellow}{}{reset}", parts.join(", "));
+            }
+        }
+    }
+    s
+}
+
+/// The summary block printed on stderr after a text report.
+pub fn summary(r: &Report<'_>) -> String {
+    let sm = r.summary;
+    let mut s = String::new();
+    let unit = if sm.mode == "tree" || sm.mode == "stdin" { "files" } else { "blobs" };
+    let _ = writeln!(
+        s,
+        "aivenguard: {} finding(s); {} {unit} scanned ({}), {} skipped, {} error(s), {:.2}s",
+        r.findings.len(),
+        sm.scanned,
+        human_bytes(sm.bytes),
+        sm.skipped.len(),
+        sm.errors,
+        sm.elapsed.as_secs_f64()
+    );
+    if let Some(c) = &sm.config {
+        let _ = writeln!(s, "  config: {c}");
+    }
+    for (why, n) in &sm.suppressed {
+        let _ = writeln!(s, "  suppressed: {n} ({why})");
+    }
+    for k in &sm.skipped {
+        let _ = writeln!(s, "  skipped: {} ({})", k.path, k.reason);
+    }
+    for n in &sm.notes {
+        let _ = writeln!(s, "  note: {n}");
+    }
+    if !r.findings.is_empty() {
+        let _ = writeln!(
+            s,
+            "  Each finding is a credential to revoke and rotate in Aiven (removing the line does not un-leak it); `aivenguard rules list` and the SARIF help say how."
+        );
+    }
+    s
+}
+
+/// `1.5 MiB`-style sizes.
+pub fn human_bytes(n: u64) -> String {
+    const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < U.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", U[i])
+    }
+}

@@ -1,0 +1,150 @@
+//! Files and directory trees: a parallel walk (the `ignore` crate) that honours `.gitignore`,
+//! `.ignore` and `.git/info/exclude`, scans hidden files, never enters `.git/`, and reads each file
+//! into a buffer reused by its worker thread.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use ignore::{WalkBuilder, WalkState};
+
+use crate::config::ScanConfig;
+use crate::scan::Scanner;
+
+/// Scans every path (file or directory). Paths in reports are relative to the git work tree that
+/// holds the path when there is one, otherwise to the directory given (a file's own directory).
+pub fn scan(scanner: &Scanner, roots: &[PathBuf], cfg: &ScanConfig) {
+    for root in roots {
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                let what = if e.kind() == std::io::ErrorKind::NotFound {
+                    "no such file or directory".to_string()
+                } else {
+                    e.to_string()
+                };
+                scanner.error(format!("{}: {what}", root.display()));
+                continue;
+            }
+        };
+        let canon = match std::fs::canonicalize(root) {
+            Ok(c) => c,
+            Err(e) => {
+                scanner.error(format!("{}: {e}", root.display()));
+                continue;
+            }
+        };
+        let dir = if meta.is_dir() {
+            canon.clone()
+        } else {
+            canon.parent().map(Path::to_path_buf).unwrap_or_else(|| canon.clone())
+        };
+        let base = super::git_toplevel(&dir).unwrap_or(dir);
+        if meta.is_dir() {
+            walk(scanner, &canon, &base, cfg);
+        } else {
+            let mut buf = Vec::new();
+            file(scanner, &canon, &base, meta.file_type(), Some(meta.len()), cfg, &mut buf);
+        }
+    }
+}
+
+fn walk(scanner: &Scanner, root: &Path, base: &Path, cfg: &ScanConfig) {
+    let mut wb = WalkBuilder::new(root);
+    wb.hidden(false)
+        .parents(true)
+        .ignore(!cfg.no_ignore)
+        .git_ignore(!cfg.no_ignore)
+        .git_global(!cfg.no_ignore)
+        .git_exclude(!cfg.no_ignore)
+        .require_git(false)
+        .follow_links(cfg.follow_symlinks)
+        .threads(cfg.threads)
+        .filter_entry(|e| e.file_name() != ".git");
+    wb.build_parallel().run(|| {
+        let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+        Box::new(move |entry| {
+            match entry {
+                Ok(e) => {
+                    let Some(ft) = e.file_type() else { return WalkState::Continue };
+                    if ft.is_dir() {
+                        return WalkState::Continue;
+                    }
+                    let len = e.metadata().ok().map(|m| m.len());
+                    file(scanner, e.path(), base, ft, len, cfg, &mut buf);
+                }
+                Err(err) => walk_error(scanner, err, base),
+            }
+            WalkState::Continue
+        })
+    });
+}
+
+fn walk_error(scanner: &Scanner, err: ignore::Error, base: &Path) {
+    // Loops are not data loss: the target was reached another way.
+    let text = err.to_string().replace(&format!("{}/", base.display()), "");
+    if is_loop(&err) {
+        scanner.warn(format!("symlink loop, not followed again: {text}"));
+        scanner.skip(&text, "symlink loop");
+    } else {
+        scanner.error(text);
+    }
+}
+
+fn is_loop(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_loop(err),
+        _ => false,
+    }
+}
+
+/// Scans one file entry into `buf` (reused across files by the worker).
+fn file(
+    scanner: &Scanner,
+    path: &Path,
+    base: &Path,
+    ft: std::fs::FileType,
+    len: Option<u64>,
+    cfg: &ScanConfig,
+    buf: &mut Vec<u8>,
+) {
+    let rel = super::relative(path, base).unwrap_or_else(|| path.display().to_string());
+    if scanner.path_allowlisted(&rel) {
+        return;
+    }
+    if ft.is_symlink() {
+        scanner.skip(&rel, "symlink (not followed; use --follow-symlinks)");
+        return;
+    }
+    if !ft.is_file() {
+        // FIFOs, sockets and devices would block or never end.
+        scanner.skip(&rel, "not a regular file");
+        return;
+    }
+    if let Some(n) = len {
+        if n > cfg.max_file_size {
+            scanner.skip(&rel, &format!("larger than --max-file-size ({n} bytes)"));
+            return;
+        }
+    }
+    buf.clear();
+    let res = std::fs::File::open(path).and_then(|f| f.take(cfg.max_file_size.saturating_add(1)).read_to_end(buf));
+    match res {
+        Ok(_) if buf.len() as u64 > cfg.max_file_size => {
+            scanner.skip(
+                &rel,
+                &format!("larger than --max-file-size (grew while read, over {} bytes)", cfg.max_file_size),
+            );
+        }
+        Ok(_) => {
+            scanner.blob(buf, &rel, None);
+        }
+        Err(e) => scanner.error(format!("{rel}: {e}")),
+    }
+    if buf.capacity() > (8 << 20) {
+        // Keep one huge file from pinning its memory in the worker for the rest of the walk.
+        *buf = Vec::with_capacity(1 << 16);
+    }
+}
