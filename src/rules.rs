@@ -259,7 +259,7 @@ fn compile_regex(pat: &str) -> Result<Regex, String> {
         .size_limit(64 << 20)
         .dfa_size_limit(64 << 20)
         .build()
-        .map_err(|e| format!("bad pattern: {e}"))?;
+        .map_err(|e| format!("bad pattern: {}", one_line(&e.to_string())))?;
     if !re.capture_names().any(|n| n == Some("secret")) {
         return Err(format!("pattern has no named group `secret`: {pat}"));
     }

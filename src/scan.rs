@@ -95,8 +95,8 @@ impl Scanner {
 
     fn suppress(&self, why: Suppression, n: u64) {
         let key = match why {
-            Suppression::Path => "allowlisted path",
-            Suppression::Value => "allowlisted value",
+            Suppression::Path => "files on allowlisted paths, not read",
+            Suppression::Value => "findings with allowlisted values",
         };
         if let Ok(mut s) = self.suppressed.lock() {
             *s.entry(key.to_string()).or_insert(0) += n;

@@ -14,6 +14,8 @@ pub struct View {
     pub map: Vec<usize>,
     /// Which decoding produced it (`base64`, `percent`, `json-escape`, `concat`, joined with `+`).
     pub kind: String,
+    /// The part of `bytes` that was decoded (the rest is raw context, scanned at the outer level).
+    pub decoded: (usize, usize),
 }
 
 /// Longest base64 run that is decoded.
@@ -93,7 +95,8 @@ pub fn unescape(input: &[u8], lo: usize, hi: usize) -> Option<View> {
         .map(|(_, n)| *n)
         .collect::<Vec<_>>()
         .join("+");
-    Some(View { bytes: out, map, kind })
+    let n = out.len();
+    Some(View { bytes: out, map, kind, decoded: (0, n) })
 }
 
 /// At a quote `input[q]` that closes a literal, finds a join to the next literal with the same
@@ -199,13 +202,14 @@ pub fn base64_view(input: &[u8], s: usize, e: usize, ctx: usize) -> Option<View>
     bytes.extend_from_slice(&input[clo..s]);
     map.extend(clo..s);
     let n = decoded.len();
+    let at = bytes.len();
     bytes.extend_from_slice(&decoded);
     // Byte i of the decoded text comes from base64 characters around s + 4i/3.
     map.extend((0..n).map(|i| (s + (4 * i) / 3).min(e)));
     bytes.extend_from_slice(&input[e..chi]);
     map.extend(e..chi);
     map.push(chi);
-    Some(View { bytes, map, kind: "base64".into() })
+    Some(View { bytes, map, kind: "base64".into(), decoded: (at, at + n) })
 }
 
 /// Base64 fragments of `keyword` at each of the three byte alignments: the characters that depend

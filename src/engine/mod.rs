@@ -235,6 +235,10 @@ impl Engine {
             }
             for v in views {
                 for m in self.scan_depth(&v.bytes, path, depth + 1) {
+                    // Matches in the raw context around a decoded value are found at this level.
+                    if m.end <= v.decoded.0 || m.start >= v.decoded.1 {
+                        continue;
+                    }
                     let (s, e) = (v.map[m.start], v.map[m.end].max(v.map[m.start] + 1));
                     let decoding = Some(match m.decoding {
                         Some(inner) => format!("{}+{inner}", v.kind),

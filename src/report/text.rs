@@ -63,7 +63,7 @@ pub fn render(r: &Report<'_>) -> String {
 pub fn summary(r: &Report<'_>) -> String {
     let sm = r.summary;
     let mut s = String::new();
-    let unit = if sm.mode == "tree" || sm.mode == "stdin" { "files" } else { "blobs" };
+    let unit = if sm.mode == "tree" || sm.mode == "stdin" || sm.mode == "staged" { "files" } else { "objects" };
     let _ = writeln!(
         s,
         "aivenguard: {} finding(s); {} {unit} scanned ({}), {} skipped, {} error(s), {:.2}s",

@@ -226,16 +226,16 @@ fn introductions(repo: &Repository, targets: &HashSet<Oid>, commits: &[Oid]) -> 
         let Ok(commit) = repo.find_commit(c) else { continue };
         let Ok(tree) = commit.tree() else { continue };
         let parents: Vec<_> = commit.parents().filter_map(|p| p.tree().ok()).collect();
-        let mut new_here: HashMap<Oid, String> = HashMap::new();
+        let mut new_here: Vec<(Oid, String)> = Vec::new();
         let diffs = if parents.is_empty() {
             vec![repo.diff_tree_to_tree(None, Some(&tree), Some(&mut opts))]
         } else {
             parents.iter().map(|p| repo.diff_tree_to_tree(Some(p), Some(&tree), Some(&mut opts))).collect()
         };
         // A blob is new in a merge only if it is new against every parent.
-        let mut per_parent: Vec<HashMap<Oid, String>> = Vec::new();
+        let mut per_parent: Vec<Vec<(Oid, String)>> = Vec::new();
         for d in diffs.into_iter().flatten() {
-            let mut m = HashMap::new();
+            let mut m = Vec::new();
             for delta in d.deltas() {
                 if !matches!(
                     delta.status(),
@@ -246,21 +246,20 @@ fn introductions(repo: &Repository, targets: &HashSet<Oid>, commits: &[Oid]) -> 
                 let nf = delta.new_file();
                 if targets.contains(&nf.id()) {
                     let p = nf.path().map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
-                    m.insert(nf.id(), p);
+                    m.push((nf.id(), p));
                 }
             }
             per_parent.push(m);
         }
         if let Some((first, rest)) = per_parent.split_first() {
             for (oid, p) in first {
-                if rest.iter().all(|m| m.contains_key(oid)) {
-                    new_here.insert(*oid, p.clone());
+                if rest.iter().all(|m| m.iter().any(|(o, _)| o == oid)) {
+                    new_here.push((*oid, p.clone()));
                 }
             }
         }
-        let mut sorted: Vec<_> = new_here.into_iter().collect();
-        sorted.sort();
-        for (oid, path) in sorted {
+        new_here.sort();
+        for (oid, path) in new_here {
             out.entry(oid).and_modify(|i| i.others += 1).or_insert(Intro { commit: c, path, others: 0 });
         }
     }

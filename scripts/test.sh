@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one command that runs every test (README: "Run all the tests"). CI's .ci/run calls it.
+# Installs what the tests need, then: fmt check, clippy -D warnings, all tests (insta in CI mode:
+# a new or changed snapshot fails), GitHub SARIF validation of every SARIF the tests wrote, and
+# the repository's scan of itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CI=${CI:-true}
+
+shared=${AIVENGUARD_SHARED:-../shared}
+if [ ! -x "$shared/sarif/validate.sh" ]; then
+  echo "scripts/test.sh: $shared/sarif/validate.sh not found (set AIVENGUARD_SHARED to the team's shared/ folder)" >&2
+  exit 2
+fi
+command -v git >/dev/null || { apt-get update -qq && apt-get install -y -qq git >/dev/null; }
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy --all-targets -D warnings"
+cargo clippy --all-targets --quiet -- -D warnings
+echo "== cargo test"
+rm -rf target/sarif-out
+cargo test --all-targets
+echo "== SARIF validation (GitHub code scanning rules)"
+shopt -s nullglob
+sarifs=(target/sarif-out/*.sarif)
+[ ${#sarifs[@]} -gt 0 ] || { echo "no SARIF was produced by the tests" >&2; exit 1; }
+"$shared/sarif/validate.sh" "${sarifs[@]}"
+echo "== self-scan: the repository scans itself clean"
+cargo run --quiet -- scan . --no-progress
+echo "== all tests passed"
