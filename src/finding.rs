@@ -91,7 +91,8 @@ pub fn build(bytes: &[u8], path: &str, matches: Vec<Match>, rules: &[Rule]) -> V
     if matches.is_empty() {
         return Vec::new();
     }
-    let hashes = line_hashes(bytes);
+    let last = matches.iter().map(|m| m.start).max().unwrap_or(0);
+    let raw = raw_line_hashes(bytes, position(bytes, last).0);
     let mut out = Vec::with_capacity(matches.len());
     for m in matches {
         let (line, column) = position(bytes, m.start);
@@ -108,7 +109,7 @@ pub fn build(bytes: &[u8], path: &str, matches: Vec<Match>, rules: &[Rule]) -> V
             end_column,
             preview: redact(&secret),
             fingerprint: fingerprint(&rule.id, &m.secret),
-            line_hash: hashes.get(line - 1).cloned().unwrap_or_else(|| "0:1".into()),
+            line_hash: hash_of_line(&raw, line),
             secret,
             decoding: m.decoding,
             provenance: None,
@@ -126,90 +127,141 @@ pub fn position(bytes: &[u8], off: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// GitHub's `primaryLocationLineHash` for every line of `bytes`: the algorithm of the CodeQL
-/// action's `fingerprints.ts` (a rolling hash over the next 100 non-space UTF-16 code units from
-/// the start of each line, with a counter for repeated hashes), so history findings, whose files
-/// are not in the checkout, get the same fingerprints the upload action would give files on disk.
-pub fn line_hashes(bytes: &[u8]) -> Vec<String> {
-    const BLOCK: usize = 100;
-    const MOD: u64 = 37;
-    const EOF: u64 = 65535;
-    let first_mod = (0..BLOCK).fold(1u64, |a, _| a.wrapping_mul(MOD));
-    let mut window = [0u64; BLOCK];
-    let mut line_numbers = [-1i64; BLOCK];
-    let mut hash: u64 = 0;
-    let mut index = 0usize;
-    let mut line_number = 0i64;
-    let mut line_start = true;
-    let mut prev_cr = false;
-    let mut counts: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
-    let mut out: Vec<(i64, String)> = Vec::new();
+/// GitHub's `primaryLocationLineHash` for lines `1..=upto` of `bytes` (every line with
+/// `usize::MAX`): the algorithm of the CodeQL action's `fingerprints.ts` (a rolling hash over the
+/// next 100 non-space UTF-16 code units from the start of each line, with a counter for repeated
+/// hashes), so history findings, whose files are not in the checkout, get the same fingerprints the
+/// upload action would give files on disk. It stops as soon as line `upto` has its hash.
+pub fn line_hashes(bytes: &[u8], upto: usize) -> Vec<String> {
+    let raw = raw_line_hashes(bytes, upto);
+    let n = raw.last().map_or(0, |(l, _)| *l);
+    (1..=n).map(|l| hash_of_line(&raw, l)).collect()
+}
 
-    let mut output = |index: usize, line_numbers: &mut [i64; BLOCK], hash: u64| {
-        let c = counts.entry(hash).or_insert(0);
-        *c += 1;
-        out.push((line_numbers[index], format!("{hash:x}:{c}")));
-        line_numbers[index] = -1;
-    };
-    let mut process = |cur: u64,
-                       window: &mut [u64; BLOCK],
-                       line_numbers: &mut [i64; BLOCK],
-                       hash: &mut u64,
-                       index: &mut usize,
-                       output: &mut dyn FnMut(usize, &mut [i64; BLOCK], u64)| {
-        let mut cur = cur;
-        if cur == u64::from(b' ') || cur == u64::from(b'\t') || (prev_cr && cur == u64::from(b'\n')) {
-            prev_cr = false;
-            return;
+/// `(line, hash)` in line order, up to line `upto`.
+fn raw_line_hashes(bytes: &[u8], upto: usize) -> Vec<(usize, u64)> {
+    let mut h = LineHasher::new();
+    let done = |h: &LineHasher| h.out.last().is_some_and(|(l, _)| *l >= upto);
+    if bytes.is_ascii() {
+        for &b in bytes {
+            h.push(u64::from(b));
+            if done(&h) {
+                return h.out;
+            }
         }
-        if cur == u64::from(b'\r') {
-            cur = u64::from(b'\n');
-            prev_cr = true;
-        } else {
-            prev_cr = false;
-        }
-        if line_numbers[*index] != -1 {
-            output(*index, line_numbers, *hash);
-        }
-        if line_start {
-            line_start = false;
-            line_number += 1;
-            line_numbers[*index] = line_number;
-        }
-        if cur == u64::from(b'\n') {
-            line_start = true;
-        }
-        let begin = window[*index];
-        window[*index] = cur;
-        *hash = MOD.wrapping_mul(*hash).wrapping_add(cur).wrapping_sub(first_mod.wrapping_mul(begin));
-        *index = (*index + 1) % BLOCK;
-    };
-    let mut buf = [0u16; 2];
-    for ch in bytes.chars() {
-        for &u in ch.encode_utf16(&mut buf).iter() {
-            process(u64::from(u), &mut window, &mut line_numbers, &mut hash, &mut index, &mut output);
-        }
-    }
-    process(EOF, &mut window, &mut line_numbers, &mut hash, &mut index, &mut output);
-    for _ in 0..BLOCK {
-        if line_numbers[index] != -1 {
-            output(index, &mut line_numbers, hash);
-        }
-        let begin = window[index];
-        window[index] = 0;
-        hash = MOD.wrapping_mul(hash).wrapping_sub(first_mod.wrapping_mul(begin));
-        index = (index + 1) % BLOCK;
-    }
-    // Lines are numbered as the algorithm counts them (blank lines of only spaces still count).
-    let mut by_line = vec![String::new(); line_number.max(0) as usize];
-    for (ln, h) in out {
-        if ln >= 1 {
-            if let Some(slot) = by_line.get_mut(ln as usize - 1) {
-                *slot = h;
+    } else {
+        let mut buf = [0u16; 2];
+        for ch in bytes.chars() {
+            for &u in ch.encode_utf16(&mut buf).iter() {
+                h.push(u64::from(u));
+            }
+            if done(&h) {
+                return h.out;
             }
         }
     }
-    by_line
+    h.finish();
+    h.out.retain(|(l, _)| *l <= upto);
+    h.out
+}
+
+/// `<hash>:<n>` for `line`, where n counts the lines up to this one with the same hash.
+fn hash_of_line(raw: &[(usize, u64)], line: usize) -> String {
+    match raw.iter().position(|(l, _)| *l == line) {
+        Some(k) => {
+            let h = raw[k].1;
+            let n = raw[..=k].iter().filter(|(_, x)| *x == h).count();
+            format!("{h:x}:{n}")
+        }
+        None => "0:1".into(),
+    }
+}
+
+const BLOCK: usize = 100;
+const MOD: u64 = 37;
+
+/// State of the rolling hash (names follow `fingerprints.ts`).
+struct LineHasher {
+    first_mod: u64,
+    window: [u64; BLOCK],
+    line_numbers: [i64; BLOCK],
+    hash: u64,
+    index: usize,
+    line_number: i64,
+    line_start: bool,
+    prev_cr: bool,
+    out: Vec<(usize, u64)>,
+}
+
+impl LineHasher {
+    fn new() -> Self {
+        LineHasher {
+            first_mod: (0..BLOCK).fold(1u64, |a, _| a.wrapping_mul(MOD)),
+            window: [0; BLOCK],
+            line_numbers: [-1; BLOCK],
+            hash: 0,
+            index: 0,
+            line_number: 0,
+            line_start: true,
+            prev_cr: false,
+            out: Vec::new(),
+        }
+    }
+
+    fn output(&mut self) {
+        self.out.push((self.line_numbers[self.index].max(0) as usize, self.hash));
+        self.line_numbers[self.index] = -1;
+    }
+
+    fn update(&mut self, cur: u64) {
+        let begin = self.window[self.index];
+        self.window[self.index] = cur;
+        self.hash = MOD.wrapping_mul(self.hash).wrapping_add(cur).wrapping_sub(self.first_mod.wrapping_mul(begin));
+        self.index += 1;
+        if self.index == BLOCK {
+            self.index = 0;
+        }
+    }
+
+    fn push(&mut self, cur: u64) {
+        const SPACE: u64 = b' ' as u64;
+        const TAB: u64 = b'\t' as u64;
+        const LF: u64 = b'\n' as u64;
+        const CR: u64 = b'\r' as u64;
+        let mut cur = cur;
+        if cur == SPACE || cur == TAB || (self.prev_cr && cur == LF) {
+            self.prev_cr = false;
+            return;
+        }
+        if cur == CR {
+            cur = LF;
+            self.prev_cr = true;
+        } else {
+            self.prev_cr = false;
+        }
+        if self.line_numbers[self.index] != -1 {
+            self.output();
+        }
+        if self.line_start {
+            self.line_start = false;
+            self.line_number += 1;
+            self.line_numbers[self.index] = self.line_number;
+        }
+        if cur == LF {
+            self.line_start = true;
+        }
+        self.update(cur);
+    }
+
+    fn finish(&mut self) {
+        self.push(65535);
+        for _ in 0..BLOCK {
+            if self.line_numbers[self.index] != -1 {
+                self.output();
+            }
+            self.update(0);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -243,9 +295,9 @@ mod tests {
     #[test]
     fn line_hashes_match_github_reference() {
         // Vectors from the CodeQL action's own tests of its fingerprinting (fingerprints.test.ts).
-        assert_eq!(line_hashes(b""), ["c129715d7a2bc9a3:1"]);
+        assert_eq!(line_hashes(b"", usize::MAX), ["c129715d7a2bc9a3:1"]);
         assert_eq!(
-            line_hashes(b" a\nb\n  \t\tc\n d"),
+            line_hashes(b" a\nb\n  \t\tc\n d", usize::MAX),
             ["271789c17abda88f:1", "54703d4cd895b18:1", "180aee12dab6264:1", "a23a3dc5e078b07b:1"]
         );
         let expect = [
@@ -257,9 +309,10 @@ mod tests {
             "c8e28b0b4002a3a0:1",
             "c129715d7a2bc9a3:1",
         ];
-        assert_eq!(line_hashes(b" hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End\n"), expect);
-        assert_eq!(line_hashes(b" hello; \t\r\nworld!!!\r\n\r\n\r\n  \t\tGreetings\r\n End\r\n"), expect);
-        let lorem = line_hashes("Lorem ipsum dolor sit amet.\n".repeat(10).as_bytes());
+        assert_eq!(line_hashes(b" hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End\n", usize::MAX), expect);
+        assert_eq!(line_hashes(b" hello; \t\r\nworld!!!\r\n\r\n\r\n  \t\tGreetings\r\n End\r\n", usize::MAX), expect);
+        let lorem = line_hashes("Lorem ipsum dolor sit amet.\n".repeat(10).as_bytes(), usize::MAX);
+        assert_eq!(line_hashes("Lorem ipsum dolor sit amet.\n".repeat(10).as_bytes(), 7)[6], "a7f2ff1481e87703:1");
         assert_eq!(lorem[5], "a7f2ff13bc495cf2:6");
         assert_eq!(lorem[6], "a7f2ff1481e87703:1");
         assert_eq!(lorem[10], "c129715d7a2bc9a3:1");

@@ -29,16 +29,48 @@ pub fn is_b64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'-' || b == b'_'
 }
 
+/// Which text decodings to apply in [`unescape`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unescape {
+    /// `%XX`.
+    pub percent: bool,
+    /// `\/`, `\uXXXX`, `\n`…
+    pub escapes: bool,
+    /// Adjacent string literals.
+    pub concat: bool,
+}
+
+impl Unescape {
+    /// The decodings worth running on `region`: cheap checks for what each one would undo, so text
+    /// without encoded content costs no decoding. Percent-encoding only matters for the base64
+    /// characters `+ / =` (`%2B %2F %3D`); escapes for `\/` and `\u00XX`; concatenation for a
+    /// closing quote joined to an opening one.
+    pub fn wanted(region: &[u8]) -> Unescape {
+        let percent = memchr::memchr_iter(b'%', region).any(|i| {
+            matches!(region.get(i + 1..i + 3), Some([b'2', b'b' | b'B' | b'f' | b'F']) | Some([b'3', b'd' | b'D']))
+        });
+        let escapes = memchr::memchr_iter(b'\\', region).any(|i| matches!(region.get(i + 1), Some(b'/' | b'u')));
+        let concat = memchr::memchr2_iter(b'"', b'\'', region).any(|i| literal_join(region, i, region.len()).is_some());
+        Unescape { percent, escapes, concat }
+    }
+
+    /// Whether any decoding is wanted.
+    pub fn any(self) -> bool {
+        self.percent || self.escapes || self.concat
+    }
+}
+
 /// Percent-decodes `%XX`, undoes JSON/JS string escapes and joins adjacent string literals
-/// (`"AVNS_ab" + "cd…"`, `'a' 'b'`, `"a" . "b"`) in `input[lo..hi]`. `None` when nothing changed.
-pub fn unescape(input: &[u8], lo: usize, hi: usize) -> Option<View> {
+/// (`"AVNS_ab" + "cd…"`, `'a' 'b'`, `"a" . "b"`) in `input[lo..hi]`, as far as `want` asks.
+/// `None` when nothing changed.
+pub fn unescape(input: &[u8], lo: usize, hi: usize, want: Unescape) -> Option<View> {
     let mut out = Vec::with_capacity(hi - lo);
     let mut map = Vec::with_capacity(hi - lo + 1);
     let (mut pct, mut esc, mut cat) = (false, false, false);
     let mut i = lo;
     while i < hi {
         let b = input[i];
-        if b == b'%' && i + 2 < hi {
+        if want.percent && b == b'%' && i + 2 < hi {
             if let (Some(h), Some(l)) = (hex(input[i + 1]), hex(input[i + 2])) {
                 out.push(h << 4 | l);
                 map.push(i);
@@ -47,7 +79,7 @@ pub fn unescape(input: &[u8], lo: usize, hi: usize) -> Option<View> {
                 continue;
             }
         }
-        if b == b'\\' && i + 1 < hi {
+        if want.escapes && b == b'\\' && i + 1 < hi {
             let n = input[i + 1];
             let simple = match n {
                 b'/' | b'\\' | b'"' | b'\'' | b'+' | b'=' => Some(n),
@@ -74,7 +106,7 @@ pub fn unescape(input: &[u8], lo: usize, hi: usize) -> Option<View> {
                 }
             }
         }
-        if b == b'"' || b == b'\'' {
+        if want.concat && (b == b'"' || b == b'\'') {
             if let Some(next) = literal_join(input, i, hi) {
                 i = next;
                 cat = true;
@@ -126,8 +158,10 @@ fn literal_join(input: &[u8], q: usize, hi: usize) -> Option<usize> {
         }
         j = skip_ws(j);
     }
-    let gap = j > q + 1;
-    if j < limit && input[j] == quote && (op || gap) {
+    // Without an operator only a line break joins (Python's implicit concatenation inside
+    // parentheses); `"a" "b"` on one line is too often two separate strings.
+    let newline = input[q + 1..j.min(limit)].contains(&b'\n');
+    if j < limit && input[j] == quote && (op || newline) {
         // The next literal must carry content that continues a secret.
         if j + 1 < hi && (input[j + 1].is_ascii_alphanumeric() || matches!(input[j + 1], b'_' | b'-' | b'+' | b'/')) {
             return Some(j + 1);
@@ -145,38 +179,55 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
-/// The base64 runs (`MIN_BASE64_RUN..=MAX_BASE64_RUN` characters, padding included) that touch
-/// `input[lo..hi]`, extended to their full extent.
-pub fn base64_runs(input: &[u8], lo: usize, hi: usize) -> Vec<(usize, usize)> {
-    let mut runs = Vec::new();
-    let mut i = lo;
-    // Start at the beginning of a run that `lo` cuts.
-    while i > 0 && is_b64(input[i - 1]) && lo - i < MAX_BASE64_RUN {
-        i -= 1;
+/// The whole base64 run around `input[at]` (padding included), if it has
+/// `MIN_BASE64_RUN..=MAX_BASE64_RUN` characters.
+pub fn run_around(input: &[u8], at: usize) -> Option<(usize, usize)> {
+    if at >= input.len() || !is_b64(input[at]) {
+        return None;
     }
-    while i < hi {
-        if !is_b64(input[i]) {
-            i += 1;
+    let mut s = at;
+    while s > 0 && is_b64(input[s - 1]) && at - s <= MAX_BASE64_RUN {
+        s -= 1;
+    }
+    let mut e = at;
+    while e < input.len() && is_b64(input[e]) && e - s <= MAX_BASE64_RUN {
+        e += 1;
+    }
+    let body = e;
+    while e < input.len() && e - body < 2 && input[e] == b'=' {
+        e += 1;
+    }
+    let whole = (s == 0 || !is_b64(input[s - 1])) && (e == input.len() || !is_b64(input[e]));
+    (whole && (MIN_BASE64_RUN..=MAX_BASE64_RUN).contains(&(e - s))).then_some((s, e))
+}
+
+/// The base64 runs of at least `min` characters that start in `input[lo..hi]`. Skips ahead `min`
+/// bytes at a time, so text without long runs costs about `(hi - lo) / min` byte checks.
+pub fn long_runs(input: &[u8], lo: usize, hi: usize, min: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut pos = lo;
+    while pos + min <= input.len() && pos < hi {
+        let probe = pos + min - 1;
+        if !is_b64(input[probe]) {
+            pos = probe + 1;
             continue;
         }
-        let s = i;
-        while i < input.len() && is_b64(input[i]) && i - s <= MAX_BASE64_RUN {
-            i += 1;
-        }
-        let mut e = i;
-        while e < input.len() && e - i < 2 && input[e] == b'=' {
-            e += 1;
-        }
-        if (MIN_BASE64_RUN..=MAX_BASE64_RUN).contains(&(e - s)) && !(e < input.len() && is_b64(input[e])) {
-            runs.push((s, e));
-        }
-        i = e.max(i + 1);
-        // Skip the rest of an over-long run.
-        while i < input.len() && is_b64(input[i]) {
-            i += 1;
+        match run_around(input, probe) {
+            Some((s, e)) if e - s >= min && s >= pos => {
+                out.push((s, e));
+                pos = e + 1;
+            }
+            _ => {
+                // Move past the run holding the probe.
+                let mut e = probe;
+                while e < input.len() && (is_b64(input[e]) || input[e] == b'=') {
+                    e += 1;
+                }
+                pos = e + 1;
+            }
         }
     }
-    runs
+    out
 }
 
 /// Decodes `input[s..e]` as standard or URL-safe base64 and, when the result is text, returns a
@@ -251,7 +302,7 @@ mod tests {
     #[test]
     fn unescape_maps_back() {
         let s = br#"x = "AVNS_ab" + "cd%2Bef\/g""#;
-        let v = unescape(s, 0, s.len()).unwrap_or_else(|| panic!("no change"));
+        let v = unescape(s, 0, s.len(), Unescape::wanted(s)).unwrap_or_else(|| panic!("no change"));
         assert_eq!(&v.bytes, br#"x = "AVNS_abcd+ef/g""#);
         assert_eq!(v.kind, "percent+json-escape+concat");
         assert_eq!(v.map.len(), v.bytes.len() + 1);
@@ -262,16 +313,18 @@ mod tests {
     #[test]
     fn unescape_leaves_lists_alone() {
         let s = br#"["abc", "def"] {"a": "b"}"#;
-        assert!(unescape(s, 0, s.len()).is_none());
+        assert!(!Unescape::wanted(s).any());
+        assert!(unescape(s, 0, s.len(), Unescape { percent: true, escapes: true, concat: true }).is_none());
     }
 
     #[test]
     fn runs_and_views() {
         let enc = base64::engine::general_purpose::STANDARD.encode(b"password: AVNS_q8Zt3LmR2xWk9vNc4Hp");
         let s = format!("data:\n  pw: {enc}\n");
-        let runs = base64_runs(s.as_bytes(), 0, s.len());
-        assert_eq!(runs.len(), 1);
-        let (a, b) = runs[0];
+        let at = s.find("cGFz").unwrap_or(0) + 5;
+        let (a, b) = run_around(s.as_bytes(), at).unwrap_or_else(|| panic!("no run"));
+        assert_eq!(long_runs(s.as_bytes(), 0, s.len(), 20), [(a, b)]);
+        assert!(long_runs(s.as_bytes(), 0, s.len(), 60).is_empty());
         let v = base64_view(s.as_bytes(), a, b, 8).unwrap_or_else(|| panic!("not text"));
         assert!(String::from_utf8_lossy(&v.bytes).contains("AVNS_q8Zt3LmR2xWk9vNc4Hp"));
         assert_eq!(v.map.len(), v.bytes.len() + 1);

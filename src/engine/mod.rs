@@ -11,11 +11,13 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use crate::rules::{Rule, Status, Validator};
 
 /// How far (bytes) a context window may reach from the secret, whatever its line count.
-pub const CONTEXT_CAP: usize = 2048;
+pub const CONTEXT_CAP: usize = 1024;
 /// How far around a keyword hit the decoding passes look.
 const DECODE_RADIUS: usize = 2048;
 /// Raw context kept on each side of a base64-decoded value.
 const BASE64_CONTEXT: usize = 512;
+/// Shortest base64 run that can encode an API token (4/3 of the shortest token).
+const MIN_ENCODED_TOKEN: usize = 440;
 /// Nesting depth of decoding (base64 inside percent-encoding, and so on).
 const MAX_DEPTH: u8 = 2;
 /// How much of the start of a blob decides whether it is text (as git does).
@@ -47,9 +49,16 @@ struct Hit {
 #[derive(Debug, Clone)]
 pub struct Engine {
     rules: Vec<Rule>,
+    /// Anchor automaton over lower-cased text.
     ac: AhoCorasick,
+    /// For each anchor: the keyword patterns that contain it, and at which offset.
+    expand: Vec<Vec<(u32, usize)>>,
+    /// Every keyword pattern, lower-cased (plain keywords first, then base64 fragments).
+    pats: Vec<String>,
     /// For each automaton pattern: the rules whose prefilter it belongs to.
     pat_rules: Vec<Vec<usize>>,
+    /// For each automaton pattern: whether it is a base64 form of a keyword.
+    pat_fragment: Vec<bool>,
     /// For each rule, each context: which patterns count as context.
     ctx_pats: Vec<Vec<Vec<bool>>>,
     /// Radius of the regex window around a prefilter hit, per rule.
@@ -101,9 +110,11 @@ impl Engine {
                 }
             }
         }
+        let plain = pats.len();
         for f in frags {
             idx(&mut pats, &f);
         }
+        let pat_fragment: Vec<bool> = (0..pats.len()).map(|i| i >= plain).collect();
         pat_rules.resize(pats.len(), Vec::new());
         let ctx_pats = ctx_idx
             .iter()
@@ -120,12 +131,35 @@ impl Engine {
                     .collect()
             })
             .collect();
+        // Anchors: the plain keywords that hold no other keyword, plus every base64 fragment. The
+        // automaton searches lower-cased text case-sensitively, which keeps its SIMD prefilter
+        // (aho-corasick drops it for ASCII case-insensitive search); each anchor hit is then
+        // expanded to every keyword that contains the anchor, by direct comparison.
+        let mut anchors: Vec<String> = Vec::new();
+        let mut expand: Vec<Vec<(u32, usize)>> = Vec::new();
+        for (i, p) in pats[..plain].iter().enumerate() {
+            let minimal =
+                !pats[..plain].iter().enumerate().any(|(j, q)| j != i && q.len() < p.len() && p.contains(q.as_str()));
+            if minimal {
+                let mut ex = Vec::new();
+                for (pi, q) in pats[..plain].iter().enumerate() {
+                    for (off, _) in q.match_indices(p.as_str()) {
+                        ex.push((pi as u32, off));
+                    }
+                }
+                anchors.push(p.clone());
+                expand.push(ex);
+            }
+        }
+        for (pi, f) in pats.iter().enumerate().skip(plain) {
+            anchors.push(f.clone());
+            expand.push(vec![(pi as u32, 0)]);
+        }
         // NOTE: keywords are plain ASCII strings, so building cannot fail short of memory; an
         // automaton with no patterns is the fallback so `new` stays infallible.
         let ac = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&pats)
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&anchors)
             .or_else(|_| AhoCorasick::new(Vec::<String>::new()));
         let ac = match ac {
             Ok(ac) => ac,
@@ -133,7 +167,7 @@ impl Engine {
         };
         let radius = rules.iter().map(|r| r.max_len + if r.context.is_empty() { 0 } else { CONTEXT_CAP }).collect();
         let path_rules = rules.iter().enumerate().filter(|(_, r)| r.context_paths.is_some()).map(|(i, _)| i).collect();
-        Engine { rules, ac, pat_rules, ctx_pats, radius, path_rules }
+        Engine { rules, ac, expand, pats, pat_rules, pat_fragment, ctx_pats, radius, path_rules }
     }
 
     /// The rules, in the order match indices refer to.
@@ -150,17 +184,12 @@ impl Engine {
     }
 
     fn scan_depth(&self, bytes: &[u8], path: &str, depth: u8) -> Vec<Match> {
-        let mut hits: Vec<Hit> = self
-            .ac
-            .find_overlapping_iter(bytes)
-            .map(|m| Hit { pat: m.pattern().as_u32(), start: m.start(), end: m.end() })
-            .collect();
+        let hits = self.keyword_hits(bytes);
         let path_ctx: Vec<usize> =
             self.path_rules.iter().copied().filter(|&ri| self.rules[ri].path_is_context(path)).collect();
         if hits.is_empty() && path_ctx.is_empty() {
             return Vec::new();
         }
-        hits.sort_by_key(|h| (h.start, h.end));
         let mut found = Vec::new();
         let mut regions: Vec<(usize, usize)> = Vec::new();
         for (ri, rule) in self.rules.iter().enumerate() {
@@ -207,45 +236,82 @@ impl Engine {
         resolve_overlaps(&self.rules, found)
     }
 
-    /// Runs the decoding passes on the neighbourhoods of keyword hits and maps matches back.
+    /// Every keyword occurrence (case-insensitive), sorted by position.
+    fn keyword_hits(&self, bytes: &[u8]) -> Vec<Hit> {
+        thread_local! {
+            static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        LOWER.with(|cell| {
+            let mut lower = cell.borrow_mut();
+            lower.clear();
+            lower.extend_from_slice(bytes);
+            lower.make_ascii_lowercase();
+            let mut hits = Vec::new();
+            for m in self.ac.find_iter(lower.as_slice()) {
+                for &(pi, off) in &self.expand[m.pattern().as_usize()] {
+                    let Some(s) = m.start().checked_sub(off) else { continue };
+                    let p = self.pats[pi as usize].as_bytes();
+                    if lower.get(s..s + p.len()) == Some(p) {
+                        hits.push(Hit { pat: pi, start: s, end: s + p.len() });
+                    }
+                }
+            }
+            if lower.capacity() > (16 << 20) {
+                *lower = Vec::new();
+            }
+            hits.sort_by_key(|h| (h.start, h.end, h.pat));
+            hits.dedup_by_key(|h| (h.start, h.end, h.pat));
+            hits
+        })
+    }
+
+    /// Runs the decoding passes near keyword hits and maps matches back. What is decoded is
+    /// chosen so that text without encoded secrets costs almost nothing:
+    /// - base64 runs that hold a base64 form of a keyword (an encoded `AVNS_…`, URI or `.env`);
+    /// - base64 runs long enough to encode an API token, near a plain keyword (the context of a
+    ///   token encoded in a Kubernetes Secret is outside the encoding);
+    /// - percent-encoding, escapes and split literals in a keyword's neighbourhood, when the
+    ///   neighbourhood holds what they would undo.
     fn decode_pass(&self, bytes: &[u8], path: &str, depth: u8, hits: &[Hit]) -> Vec<Match> {
         let mut nbhd: Vec<(usize, usize)> = Vec::new();
+        let mut runs: Vec<(usize, usize)> = Vec::new();
         for h in hits {
+            if self.pat_fragment[h.pat as usize] {
+                runs.extend(decode::run_around(bytes, h.start));
+                continue;
+            }
             let (lo, hi) = (h.start.saturating_sub(DECODE_RADIUS), (h.end + DECODE_RADIUS).min(bytes.len()));
             match nbhd.last_mut() {
                 Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
                 _ => nbhd.push((lo, hi)),
             }
         }
-        let mut out = Vec::new();
-        let mut seen_runs: Vec<(usize, usize)> = Vec::new();
+        let mut views = Vec::new();
         for &(lo, hi) in &nbhd {
-            let mut views = Vec::new();
-            if let Some(v) = decode::unescape(bytes, lo, hi) {
-                views.push(v);
+            let want = decode::Unescape::wanted(&bytes[lo..hi]);
+            if want.any() {
+                views.extend(decode::unescape(bytes, lo, hi, want));
             }
-            for run in decode::base64_runs(bytes, lo, hi) {
-                if seen_runs.contains(&run) {
+            runs.extend(decode::long_runs(bytes, lo, hi, MIN_ENCODED_TOKEN));
+        }
+        runs.sort_unstable();
+        runs.dedup();
+        for &(s, e) in &runs {
+            views.extend(decode::base64_view(bytes, s, e, BASE64_CONTEXT));
+        }
+        let mut out = Vec::new();
+        for v in views {
+            for m in self.scan_depth(&v.bytes, path, depth + 1) {
+                // Matches in the raw context around a decoded value are found at this level.
+                if m.end <= v.decoded.0 || m.start >= v.decoded.1 {
                     continue;
                 }
-                seen_runs.push(run);
-                if let Some(v) = decode::base64_view(bytes, run.0, run.1, BASE64_CONTEXT) {
-                    views.push(v);
-                }
-            }
-            for v in views {
-                for m in self.scan_depth(&v.bytes, path, depth + 1) {
-                    // Matches in the raw context around a decoded value are found at this level.
-                    if m.end <= v.decoded.0 || m.start >= v.decoded.1 {
-                        continue;
-                    }
-                    let (s, e) = (v.map[m.start], v.map[m.end].max(v.map[m.start] + 1));
-                    let decoding = Some(match m.decoding {
-                        Some(inner) => format!("{}+{inner}", v.kind),
-                        None => v.kind.clone(),
-                    });
-                    out.push(Match { rule: m.rule, start: s, end: e.min(bytes.len()), secret: m.secret, decoding });
-                }
+                let (s, e) = (v.map[m.start], v.map[m.end].max(v.map[m.start] + 1));
+                let decoding = Some(match m.decoding {
+                    Some(inner) => format!("{}+{inner}", v.kind),
+                    None => v.kind.clone(),
+                });
+                out.push(Match { rule: m.rule, start: s, end: e.min(bytes.len()), secret: m.secret, decoding });
             }
         }
         out

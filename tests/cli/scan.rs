@@ -291,8 +291,10 @@ mod prop {
 
     use crate::support::{avns, token};
 
-    fn engine() -> aivenguard::engine::Engine {
-        aivenguard::engine::Engine::new(aivenguard::rules::builtin().unwrap())
+    /// Built once: compiling the rules per case would dominate the run.
+    fn engine() -> &'static aivenguard::engine::Engine {
+        static E: std::sync::OnceLock<aivenguard::engine::Engine> = std::sync::OnceLock::new();
+        E.get_or_init(|| aivenguard::engine::Engine::new(aivenguard::rules::builtin().unwrap()))
     }
 
     proptest! {
