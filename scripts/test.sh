@@ -14,6 +14,15 @@ if [ ! -x "$shared/sarif/validate.sh" ]; then
 fi
 command -v git >/dev/null || { apt-get update -qq && apt-get install -y -qq git >/dev/null; }
 
+# Python tools the tests drive for real, pinned, in a local folder (target/tools).
+tools=target/tools
+if [ ! -x "$tools/bin/pre-commit" ] || [ ! -x "$tools/bin/zizmor" ] || [ ! -x "$tools/bin/check-jsonschema" ]; then
+  echo "== installing test tools into $tools"
+  python3 -m venv "$tools"
+  "$tools/bin/pip" install -q --disable-pip-version-check pre-commit==4.7.0 check-jsonschema==0.39.0 zizmor==1.33.1
+fi
+export PATH="$PWD/$tools/bin:$PATH"
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -D warnings"
@@ -26,6 +35,11 @@ shopt -s nullglob
 sarifs=(target/sarif-out/*.sarif)
 [ ${#sarifs[@]} -gt 0 ] || { echo "no SARIF was produced by the tests" >&2; exit 1; }
 "$shared/sarif/validate.sh" "${sarifs[@]}"
+echo "== GitHub Actions and GitLab CI files (check-jsonschema, zizmor)"
+check-jsonschema --builtin-schema vendor.github-actions action.yml
+check-jsonschema --builtin-schema vendor.github-workflows examples/github-actions.yml
+check-jsonschema --builtin-schema vendor.gitlab-ci examples/gitlab-ci.yml
+zizmor --offline --config zizmor.yml --persona auditor action.yml examples/github-actions.yml
 echo "== self-scan: the repository scans itself clean"
 cargo run --quiet -- scan . --no-progress
 echo "== all tests passed"

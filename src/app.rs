@@ -85,6 +85,69 @@ pub fn run(cli: Cli) -> Result<u8> {
             crate::source::staged::scan(&scanner, &repo, &cfg)?;
             finish(scanner, &cfg)
         }
+        Command::PrePush(a) => {
+            let cfg = a.common.to_config(false, false);
+            let repo = crate::source::staged::open(a.repo.as_deref())?;
+            let base = crate::source::git::workdir_or_gitdir(&repo);
+            let scanner = prepare(&a.common, &cfg, "push", &base)?;
+            // The pre-commit framework passes the push in its environment; git's own hook, on stdin.
+            let (lines, remote) = match std::env::var("PRE_COMMIT_TO_REF") {
+                Ok(to) => {
+                    let from = std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_default();
+                    let resolve = |r: &str| repo.revparse_single(r).map(|o| o.id().to_string()).ok();
+                    let to = resolve(&to).with_context(|| format!("PRE_COMMIT_TO_REF {to:?} is not a commit"))?;
+                    let from = resolve(&from).unwrap_or_else(|| "0".repeat(40));
+                    (
+                        format!("HEAD {to} REMOTE {from}\n"),
+                        std::env::var("PRE_COMMIT_REMOTE_NAME").ok().or(a.remote.clone()),
+                    )
+                }
+                Err(_) => {
+                    let mut lines = String::new();
+                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut lines)
+                        .context("cannot read the pre-push lines on stdin")?;
+                    (lines, a.remote.clone())
+                }
+            };
+            let commits = crate::source::git::pushed_commits(&repo, &lines, remote.as_deref())?;
+            init_threads(cfg.threads);
+            crate::source::git::scan_commits(&scanner, &repo, &commits, &cfg)?;
+            finish(scanner, &cfg)
+        }
+        Command::Baseline(a) => {
+            let cfg = a.common.to_config(false, false);
+            let root = a.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+            let scanner = if a.history {
+                let repo = crate::source::git::open(&root)?;
+                let scanner = prepare(&a.common, &cfg, "history", &crate::source::git::workdir_or_gitdir(&repo))?;
+                init_threads(cfg.threads);
+                crate::source::git::scan_history(&scanner, &repo, false, &cfg)?;
+                scanner
+            } else {
+                let scanner = prepare(&a.common, &cfg, "tree", &config_base_for(&root))?;
+                crate::source::fs::scan(&scanner, &a.paths, &cfg);
+                scanner
+            };
+            let (_, findings, summary) = scanner.finish();
+            if summary.errors > 0 {
+                anyhow::bail!("{} input(s) could not be scanned; the baseline was not written", summary.errors);
+            }
+            report::write(&crate::baseline::render(&findings)?, Some(&a.file))?;
+            if !cfg.quiet {
+                eprintln!("aivenguard: wrote {} finding(s) to {}", findings.len(), a.file.display());
+            }
+            Ok(EXIT_CLEAN)
+        }
+        Command::InstallHook(a) => {
+            let repo = crate::source::git::open(&a.repo)?;
+            eprintln!("aivenguard: {}", crate::hooks::install(&repo, a.pre_push, a.force)?);
+            Ok(EXIT_CLEAN)
+        }
+        Command::UninstallHook(a) => {
+            let repo = crate::source::git::open(&a.repo)?;
+            eprintln!("aivenguard: {}", crate::hooks::uninstall(&repo, a.pre_push)?);
+            Ok(EXIT_CLEAN)
+        }
         Command::Rules { action } => match action {
             RulesAction::List(sel) => {
                 let rules = load_rules(&sel)?;
@@ -195,7 +258,16 @@ fn init_threads(threads: usize) {
 /// Renders, writes, and picks the exit code.
 fn finish(scanner: Scanner, cfg: &ScanConfig) -> Result<u8> {
     use std::io::IsTerminal;
-    let (engine, findings, summary) = scanner.finish();
+    let (engine, mut findings, mut summary) = scanner.finish();
+    if let Some(p) = &cfg.baseline {
+        let b = crate::baseline::Baseline::load(p)?;
+        let before = findings.len();
+        findings.retain(|f| !b.contains(f));
+        let n = (before - findings.len()) as u64;
+        if n > 0 {
+            *summary.suppressed.entry("findings in the baseline".into()).or_insert(0) += n;
+        }
+    }
     let color = match cfg.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -207,6 +279,9 @@ fn finish(scanner: Scanner, cfg: &ScanConfig) -> Result<u8> {
     report::write(&bytes, cfg.output.as_deref())?;
     if !cfg.quiet && (cfg.format == Format::Text || cfg.output.is_some()) {
         eprint!("{}", report::text::summary(&rep));
+    }
+    if (summary.mode == "staged" || summary.mode == "push") && !findings.is_empty() && !cfg.exit_zero {
+        eprint!("{}", report::text::blocked(&rep));
     }
     Ok(if !findings.is_empty() && !cfg.exit_zero {
         EXIT_FINDINGS

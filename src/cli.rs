@@ -28,6 +28,15 @@ pub enum Command {
     History(HistoryArgs),
     /// Scan exactly what the next commit will contain (the git index against HEAD), for pre-commit.
     Staged(StagedArgs),
+    /// Pre-push hook mode: reads git's `<local ref> <local sha> <remote ref> <remote sha>` lines on
+    /// stdin and scans every commit being pushed.
+    PrePush(PrePushArgs),
+    /// Write a baseline of the current findings (tree scan, or `--history`), to report only new ones later.
+    Baseline(BaselineArgs),
+    /// Install a plain git hook (pre-commit, or pre-push) that runs aivenguard.
+    InstallHook(HookArgs),
+    /// Remove the hook that `install-hook` wrote (and restore a hook it chained to).
+    UninstallHook(HookArgs),
     /// List or check rules.
     Rules {
         /// The rules action.
@@ -98,6 +107,55 @@ pub struct CommonArgs {
     /// Exit 0 even when there are findings (report-only jobs). Errors still exit 2.
     #[arg(long)]
     pub exit_zero: bool,
+    /// Report only findings that are not in this baseline file (see `aivenguard baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+/// `pre-push` arguments (git passes the remote's name and URL).
+#[derive(Debug, Args)]
+pub struct PrePushArgs {
+    /// The remote's name.
+    pub remote: Option<String>,
+    /// The remote's URL.
+    pub url: Option<String>,
+    /// The repository (default: from git's environment and the current directory).
+    #[arg(long, value_name = "REPO")]
+    pub repo: Option<PathBuf>,
+    /// Common options.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `baseline` arguments.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The baseline file to write.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// What to scan (default: the current directory; with --history, the repository).
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Record the findings of the whole git history instead of the working tree.
+    #[arg(long)]
+    pub history: bool,
+    /// Common options.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `install-hook` / `uninstall-hook` arguments.
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The pre-push hook instead of pre-commit.
+    #[arg(long)]
+    pub pre_push: bool,
+    /// Replace an existing hook that aivenguard did not write (it is kept as a backup) instead of chaining to it.
+    #[arg(long)]
+    pub force: bool,
+    /// The repository (default: the one holding the current directory).
+    #[arg(long, value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
 }
 
 /// `scan` arguments.
@@ -173,6 +231,7 @@ impl CommonArgs {
             no_ignore,
             follow_symlinks,
             exit_zero: self.exit_zero,
+            baseline: self.baseline.clone(),
         }
     }
 }

@@ -59,6 +59,8 @@ pub struct ScanConfig {
     pub follow_symlinks: bool,
     /// Exit 0 even with findings.
     pub exit_zero: bool,
+    /// Report only findings not in this baseline.
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -107,6 +109,8 @@ pub enum Suppression {
     Path,
     /// Secret matched `allowlist.regexes` or `allowlist.values`.
     Value,
+    /// The line carries `aivenguard:allow`.
+    Inline,
 }
 
 impl RepoConfig {

@@ -59,6 +59,25 @@ pub struct Finding {
     pub decoding: Option<String>,
     /// Git provenance, for history, range and staged scans.
     pub provenance: Option<Provenance>,
+    /// `Some(reason)` when the finding's line carries an inline `aivenguard:allow` marker.
+    pub allow: Option<String>,
+}
+
+/// The inline marker that suppresses a finding on its line, in any comment syntax.
+pub const ALLOW_MARKER: &str = "aivenguard:allow";
+
+/// The reason after an `aivenguard:allow` marker on the line holding `off`, if there is a marker
+/// (an empty string when no reason is given).
+pub fn inline_allow(bytes: &[u8], off: usize) -> Option<String> {
+    let off = off.min(bytes.len());
+    let start = memchr::memrchr(b'\n', &bytes[..off]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &bytes[off..]).map_or(bytes.len(), |i| off + i);
+    let line = &bytes[start..end];
+    let at = memchr::memmem::find(line, ALLOW_MARKER.as_bytes())?;
+    let rest = String::from_utf8_lossy(&line[at + ALLOW_MARKER.len()..]).into_owned();
+    let rest = rest.trim().trim_start_matches([':', '-', ' ']);
+    let rest = rest.trim_end_matches("*/").trim_end_matches("-->").trim_end_matches("#}").trim();
+    Some(rest.chars().take(200).collect())
 }
 
 /// Fingerprint of a secret found by a rule: 32 hex digits of SHA-256(rule id, NUL, secret).
@@ -111,6 +130,7 @@ pub fn build(bytes: &[u8], path: &str, matches: Vec<Match>, rules: &[Rule]) -> V
             fingerprint: fingerprint(&rule.id, &m.secret),
             line_hash: hash_of_line(&raw, line),
             secret,
+            allow: inline_allow(bytes, m.start),
             decoding: m.decoding,
             provenance: None,
         });

@@ -97,6 +97,7 @@ impl Scanner {
         let key = match why {
             Suppression::Path => "files on allowlisted paths, not read",
             Suppression::Value => "findings with allowlisted values",
+            Suppression::Inline => "findings marked aivenguard:allow",
         };
         if let Ok(mut s) = self.suppressed.lock() {
             *s.entry(key.to_string()).or_insert(0) += n;
@@ -131,6 +132,11 @@ impl Scanner {
         fs.retain(|f| !self.repo.value_allowed(&f.secret));
         if fs.len() < before {
             self.suppress(Suppression::Value, (before - fs.len()) as u64);
+        }
+        let before = fs.len();
+        fs.retain(|f| f.allow.is_none());
+        if fs.len() < before {
+            self.suppress(Suppression::Inline, (before - fs.len()) as u64);
         }
         for f in &mut fs {
             f.provenance = provenance.cloned();

@@ -86,12 +86,41 @@ pub fn summary(r: &Report<'_>) -> String {
     for n in &sm.notes {
         let _ = writeln!(s, "  note: {n}");
     }
-    if !r.findings.is_empty() {
+    if !r.findings.is_empty() && sm.mode != "staged" && sm.mode != "push" {
         let _ = writeln!(
             s,
             "  Each finding is a credential to revoke and rotate in Aiven (removing the line does not un-leak it); `aivenguard rules list` and the SARIF help say how."
         );
     }
+    s
+}
+
+/// What a developer whose commit or push is blocked reads: what was found, where, and what to do.
+pub fn blocked(r: &Report<'_>) -> String {
+    let what = if r.summary.mode == "push" { "push" } else { "commit" };
+    let mut s = format!("\naivenguard: this {what} is blocked: it adds {} Aiven credential(s):\n", r.findings.len());
+    for f in r.findings {
+        let _ = writeln!(s, "  {}:{}:{}  {}  {}", f.path, f.line, f.column, f.rule_id, f.preview);
+    }
+    s.push_str("What to do:\n  1. Remove the secret from the change; load it from a secret manager or the environment instead.\n");
+    s.push_str("  2. Revoke and rotate it in Aiven: it has left your editor, and may be in other branches, stashes or shell history.\n");
+    let mut seen = Vec::new();
+    for f in r.findings {
+        if seen.contains(&f.rule) {
+            continue;
+        }
+        seen.push(f.rule);
+        let rule = &r.rules[f.rule];
+        // The first step of the remediation (up to "2."), on one line, without markdown emphasis.
+        let text = rule.remediation.trim();
+        let first = text.split("\n2.").next().unwrap_or(text).trim_start_matches("1.");
+        let first = first.split_whitespace().collect::<Vec<_>>().join(" ").replace("**", "");
+        let _ = writeln!(s, "     {}: {first}", rule.id);
+    }
+    s.push_str(
+        "  3. A false positive? Put `aivenguard:allow <reason>` in a comment on that line, record it in a baseline\n",
+    );
+    s.push_str("     (`aivenguard baseline .aivenguard-baseline.json` and `--baseline`), or allowlist it in .aivenguard.toml.\n");
     s
 }
 

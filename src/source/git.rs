@@ -210,6 +210,47 @@ struct Intro {
     others: usize,
 }
 
+/// The blobs `commit` introduces, with their paths, sorted: added or changed against every parent
+/// (a merge introduces only what is new against all of its parents; a root commit, everything).
+/// Submodules are not entered.
+fn introduced(repo: &Repository, commit: &git2::Commit<'_>) -> Vec<(Oid, String)> {
+    let mut opts = DiffOptions::new();
+    opts.ignore_submodules(true).skip_binary_check(true);
+    let Ok(tree) = commit.tree() else { return Vec::new() };
+    let parents: Vec<_> = commit.parents().filter_map(|p| p.tree().ok()).collect();
+    let diffs: Vec<git2::Diff<'_>> = if parents.is_empty() {
+        repo.diff_tree_to_tree(None, Some(&tree), Some(&mut opts)).into_iter().collect()
+    } else {
+        parents.iter().filter_map(|p| repo.diff_tree_to_tree(Some(p), Some(&tree), Some(&mut opts)).ok()).collect()
+    };
+    let per_parent: Vec<Vec<(Oid, String)>> = diffs
+        .iter()
+        .map(|d| {
+            d.deltas()
+                .filter(|x| {
+                    matches!(
+                        x.status(),
+                        Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+                    )
+                })
+                .filter(|x| x.new_file().mode() != git2::FileMode::Commit)
+                .map(|x| {
+                    let nf = x.new_file();
+                    (nf.id(), nf.path().map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default())
+                })
+                .collect()
+        })
+        .collect();
+    let mut out: Vec<(Oid, String)> = match per_parent.split_first() {
+        Some((first, rest)) => {
+            first.iter().filter(|(o, _)| rest.iter().all(|m| m.iter().any(|(x, _)| x == o))).cloned().collect()
+        }
+        None => Vec::new(),
+    };
+    out.sort();
+    out
+}
+
 /// Finds, for each blob in `targets`, the earliest commit (by commit time, over every commit in
 /// the object database or in `commits`) that introduced it against its parents, and its path.
 fn introductions(repo: &Repository, targets: &HashSet<Oid>, commits: &[Oid]) -> HashMap<Oid, Intro> {
@@ -220,47 +261,12 @@ fn introductions(repo: &Repository, targets: &HashSet<Oid>, commits: &[Oid]) -> 
     let mut dated: Vec<(i64, Oid)> =
         commits.iter().filter_map(|&c| repo.find_commit(c).ok().map(|k| (k.time().seconds(), c))).collect();
     dated.sort();
-    let mut opts = DiffOptions::new();
-    opts.ignore_submodules(true).skip_binary_check(true);
     for (_, c) in dated {
         let Ok(commit) = repo.find_commit(c) else { continue };
-        let Ok(tree) = commit.tree() else { continue };
-        let parents: Vec<_> = commit.parents().filter_map(|p| p.tree().ok()).collect();
-        let mut new_here: Vec<(Oid, String)> = Vec::new();
-        let diffs = if parents.is_empty() {
-            vec![repo.diff_tree_to_tree(None, Some(&tree), Some(&mut opts))]
-        } else {
-            parents.iter().map(|p| repo.diff_tree_to_tree(Some(p), Some(&tree), Some(&mut opts))).collect()
-        };
-        // A blob is new in a merge only if it is new against every parent.
-        let mut per_parent: Vec<Vec<(Oid, String)>> = Vec::new();
-        for d in diffs.into_iter().flatten() {
-            let mut m = Vec::new();
-            for delta in d.deltas() {
-                if !matches!(
-                    delta.status(),
-                    Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
-                ) {
-                    continue;
-                }
-                let nf = delta.new_file();
-                if targets.contains(&nf.id()) {
-                    let p = nf.path().map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
-                    m.push((nf.id(), p));
-                }
+        for (oid, path) in introduced(repo, &commit) {
+            if targets.contains(&oid) {
+                out.entry(oid).and_modify(|i| i.others += 1).or_insert(Intro { commit: c, path, others: 0 });
             }
-            per_parent.push(m);
-        }
-        if let Some((first, rest)) = per_parent.split_first() {
-            for (oid, p) in first {
-                if rest.iter().all(|m| m.iter().any(|(o, _)| o == oid)) {
-                    new_here.push((*oid, p.clone()));
-                }
-            }
-        }
-        new_here.sort();
-        for (oid, path) in new_here {
-            out.entry(oid).and_modify(|i| i.others += 1).or_insert(Intro { commit: c, path, others: 0 });
         }
     }
     out
@@ -397,46 +403,62 @@ pub fn scan_range(scanner: &Scanner, repo: &Repository, spec: &str, cfg: &ScanCo
     walk.hide(from.peel_to_commit().map_err(|e| anyhow::anyhow!("{spec}: {}", e.message()))?.id())?;
     let commits: Vec<Oid> =
         walk.collect::<std::result::Result<_, _>>().map_err(|e| anyhow::anyhow!("{spec}: {}", e.message()))?;
-    let mut blobs: Vec<Oid> = Vec::new();
+    scan_commits(scanner, repo, &commits, cfg)
+}
+
+/// Scans the blobs that `commits` introduce (each once) and their messages.
+pub fn scan_commits(scanner: &Scanner, repo: &Repository, commits: &[Oid], cfg: &ScanConfig) -> Result<()> {
+    let mut ids: Vec<Oid> = Vec::new();
     let mut seen = HashSet::new();
-    let mut opts = DiffOptions::new();
-    opts.ignore_submodules(true).skip_binary_check(true);
-    for &c in &commits {
-        let commit = repo.find_commit(c)?;
-        let tree = commit.tree()?;
-        let parents: Vec<_> = commit.parents().filter_map(|p| p.tree().ok()).collect();
-        let mut sets: Vec<HashSet<Oid>> = Vec::new();
-        let diffs = if parents.is_empty() {
-            vec![repo.diff_tree_to_tree(None, Some(&tree), Some(&mut opts))?]
-        } else {
-            parents
-                .iter()
-                .map(|p| repo.diff_tree_to_tree(Some(p), Some(&tree), Some(&mut opts)))
-                .collect::<std::result::Result<_, _>>()?
-        };
-        for d in diffs {
-            sets.push(
-                d.deltas()
-                    .filter(|x| {
-                        !matches!(x.status(), Delta::Deleted | Delta::Unmodified | Delta::Ignored | Delta::Untracked)
-                    })
-                    .filter(|x| x.new_file().mode() != git2::FileMode::Commit)
-                    .map(|x| x.new_file().id())
-                    .collect(),
-            );
-        }
-        if let Some((first, rest)) = sets.split_first() {
-            for oid in first {
-                if rest.iter().all(|s| s.contains(oid)) && seen.insert(*oid) {
-                    blobs.push(*oid);
-                }
+    for &c in commits {
+        let commit = repo.find_commit(c).map_err(|e| anyhow::anyhow!("commit {c}: {}", e.message()))?;
+        for (oid, _) in introduced(repo, &commit) {
+            if seen.insert(oid) {
+                ids.push(oid);
             }
         }
     }
-    let mut ids = blobs;
     ids.extend(commits.iter().copied());
     let pending = scan_objects(scanner, repo.path(), &ids, cfg.max_file_size);
-    resolve(scanner, repo, pending, Some(&commits))
+    resolve(scanner, repo, pending, Some(commits))
+}
+
+/// The commits a push sends, from git's pre-push lines `<local ref> <local sha> <remote ref>
+/// <remote sha>`: for an update, what the local commit has that the remote one lacks; for a new
+/// branch, what no ref of `remote` (or of any remote) has; deletions send nothing.
+pub fn pushed_commits(repo: &Repository, lines: &str, remote: Option<&str>) -> Result<Vec<Oid>> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    let mut any = false;
+    for line in lines.lines().filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let [_, local, _, remote_sha] = f[..] else {
+            bail!(
+                "unexpected pre-push input line {line:?}: expected <local ref> <local sha> <remote ref> <remote sha>"
+            );
+        };
+        let local = Oid::from_str(local).map_err(|_| anyhow::anyhow!("bad object id {local:?} in pre-push input"))?;
+        if local.is_zero() {
+            continue;
+        }
+        walk.push(local).map_err(|e| anyhow::anyhow!("commit {local}: {}", e.message()))?;
+        any = true;
+        let remote_oid = Oid::from_str(remote_sha).ok().filter(|o| !o.is_zero() && repo.find_commit(*o).is_ok());
+        match remote_oid {
+            Some(o) => walk.hide(o)?,
+            None => {
+                let glob = match remote {
+                    Some(r) => format!("refs/remotes/{r}/*"),
+                    None => "refs/remotes/*".to_string(),
+                };
+                walk.hide_glob(&glob)?;
+            }
+        }
+    }
+    if !any {
+        return Ok(Vec::new());
+    }
+    Ok(walk.collect::<std::result::Result<_, _>>().map_err(|e| anyhow::anyhow!("{}", e.message()))?)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod git;
+mod hooks;
 mod rules_cmd;
 mod scan;
 mod support;
