@@ -193,6 +193,12 @@ fn pre_commit_framework_try_repo() {
             .args(["try-repo", &root().display().to_string(), hook, "--verbose"])
             .current_dir(d.path())
             .env("PRE_COMMIT_HOME", &home)
+            // pre-commit runs `cargo install`; a fixed target dir makes rebuilds incremental.
+            .env("CARGO_TARGET_DIR", root().join("target/pre-commit-target"))
+            // A quicker release profile for the test build; the hook itself is unchanged.
+            .env("CARGO_PROFILE_RELEASE_LTO", "false")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
             .env("PATH", path_with_binary())
             .output()
             .unwrap()
