@@ -458,7 +458,7 @@ pub fn pushed_commits(repo: &Repository, lines: &str, remote: Option<&str>) -> R
     if !any {
         return Ok(Vec::new());
     }
-    Ok(walk.collect::<std::result::Result<_, _>>().map_err(|e| anyhow::anyhow!("{}", e.message()))?)
+    walk.collect::<std::result::Result<_, _>>().map_err(|e| anyhow::anyhow!("{}", e.message()))
 }
 
 #[cfg(test)]
