@@ -187,7 +187,10 @@ impl Engine {
         let hits = self.keyword_hits(bytes);
         let path_ctx: Vec<usize> =
             self.path_rules.iter().copied().filter(|&ri| self.rules[ri].path_is_context(path)).collect();
-        if hits.is_empty() && path_ctx.is_empty() {
+        // A blob whose path is not known yet (history) counts as in a context path, but only
+        // keyword hits open regex windows: a real context path opens the whole file.
+        let unknown_path = path == crate::source::git::UNKNOWN_PATH;
+        if hits.is_empty() && (path_ctx.is_empty() || unknown_path) {
             return Vec::new();
         }
         let mut found = Vec::new();
@@ -198,7 +201,7 @@ impl Engine {
             }
             let by_path = path_ctx.contains(&ri);
             regions.clear();
-            if by_path {
+            if by_path && !unknown_path {
                 regions.push((0, bytes.len()));
             } else {
                 let r = self.radius[ri];

@@ -14,8 +14,9 @@ use crate::config::ScanConfig;
 use crate::finding::{self, Finding, Provenance};
 use crate::scan::Scanner;
 
-/// Path given to the engine for a blob whose path is not known yet: every context path counts, and
-/// blobs with matches are scanned again under their real path once provenance is known.
+/// Path given to the engine for a blob whose path is not known yet: every context path counts (but
+/// only keyword hits open regex windows), and blobs with matches are scanned again under their real
+/// path once provenance is known.
 pub const UNKNOWN_PATH: &str = "\u{0}unknown";
 
 /// Opens the repository holding `path` (a work tree, a subfolder, a bare repository, a linked
@@ -83,6 +84,13 @@ fn note_repo_state(scanner: &Scanner, repo: &Repository) {
 /// Scans every object in the object database (or only those reachable from refs).
 pub fn scan_history(scanner: &Scanner, repo: &Repository, reachable_only: bool, cfg: &ScanConfig) -> Result<()> {
     note_repo_state(scanner, repo);
+    // NOTE: libgit2 re-hashes every object it reads (SHA-1 with collision detection: over a
+    // quarter of a history scan's time); git itself does not on read, and zlib's checksum still
+    // catches corrupt data. A process-wide option, set before any worker reads.
+    git2::opts::strict_hash_verification(false);
+    // Every object is read once: libgit2's object cache would only hold memory. (Its delta-base
+    // cache, which pack order feeds, is separate and stays on.)
+    git2::opts::enable_caching(false);
     let odb = repo.odb().context("cannot open the object database")?;
     let mut ids: Vec<Oid> = Vec::new();
     if reachable_only {
@@ -94,12 +102,30 @@ pub fn scan_history(scanner: &Scanner, repo: &Repository, reachable_only: bool, 
         })
         .context("cannot enumerate the object database")?;
     }
-    // NOTE: id order jumps around packs; locality-friendly ordering is tracked in the performance issue.
+    drop(odb);
+    let ids = pack_order(repo, ids);
+    let scanned = scan_objects(scanner, repo.path(), &ids, cfg.max_file_size);
+    resolve(scanner, repo, scanned.pending, &scanned.commits)
+}
+
+/// `ids` (each once) in pack-offset order, then whatever is not in a readable pack index (loose
+/// objects, alternates) sorted by id.
+fn pack_order(repo: &Repository, mut ids: Vec<Oid>) -> Vec<Oid> {
     ids.sort_unstable();
     ids.dedup();
-    let pending = scan_objects(scanner, repo.path(), &ids, cfg.max_file_size);
-    drop(odb);
-    resolve(scanner, repo, pending, None)
+    let packed = super::packorder::packed_in_offset_order(&repo.commondir().join("objects"));
+    let mut taken = vec![false; ids.len()];
+    let mut out = Vec::with_capacity(ids.len());
+    for oid in packed {
+        if let Ok(i) = ids.binary_search(&oid) {
+            if !taken[i] {
+                taken[i] = true;
+                out.push(oid);
+            }
+        }
+    }
+    out.extend(ids.iter().zip(&taken).filter(|(_, t)| !**t).map(|(o, _)| *o));
+    out
 }
 
 /// Blob, commit and tag ids reachable from any ref (for `--reachable-only`).
@@ -146,8 +172,9 @@ fn reachable_commits(repo: &Repository) -> Result<Vec<Oid>> {
 
 /// Reads and scans `ids` in parallel, each worker with its own repository handle. Non-blob objects
 /// are skipped by type, except commit and tag messages, which are scanned too.
-fn scan_objects(scanner: &Scanner, git_dir: &Path, ids: &[Oid], max: u64) -> Vec<Pending> {
+fn scan_objects(scanner: &Scanner, git_dir: &Path, ids: &[Oid], max: u64) -> Scanned {
     let pending = Mutex::new(Vec::new());
+    let commits = Mutex::new(Vec::new());
     ids.par_chunks(256).for_each_init(
         || Repository::open(git_dir).ok(),
         |state, chunk| {
@@ -156,6 +183,7 @@ fn scan_objects(scanner: &Scanner, git_dir: &Path, ids: &[Oid], max: u64) -> Vec
                 return;
             };
             let mut local = Vec::new();
+            let mut local_commits = Vec::new();
             for &oid in chunk {
                 let (size, kind) = match odb.read_header(oid) {
                     Ok(h) => h,
@@ -166,6 +194,9 @@ fn scan_objects(scanner: &Scanner, git_dir: &Path, ids: &[Oid], max: u64) -> Vec
                 };
                 if !matches!(kind, ObjectType::Blob | ObjectType::Commit | ObjectType::Tag) {
                     continue;
+                }
+                if kind == ObjectType::Commit {
+                    local_commits.push(oid);
                 }
                 if size as u64 > max {
                     scanner.skip(&format!("blob {oid}"), &format!("larger than --max-file-size ({size} bytes)"));
@@ -190,11 +221,20 @@ fn scan_objects(scanner: &Scanner, git_dir: &Path, ids: &[Oid], max: u64) -> Vec
             if let Ok(mut p) = pending.lock() {
                 p.extend(local);
             }
+            if let Ok(mut c) = commits.lock() {
+                c.extend(local_commits);
+            }
         },
     );
     let mut v = pending.into_inner().unwrap_or_default();
     v.sort_by_key(|p| p.oid);
-    v
+    Scanned { pending: v, commits: commits.into_inner().unwrap_or_default() }
+}
+
+/// What [`scan_objects`] found: objects with matches, and every commit id it saw.
+struct Scanned {
+    pending: Vec<Pending>,
+    commits: Vec<Oid>,
 }
 
 /// The message part of a raw commit or tag object (after the first blank line).
@@ -294,28 +334,15 @@ fn provenance(
 }
 
 /// Computes provenance for the objects with matches, scans them again under their real paths and
-/// records the findings. `range_commits` limits the provenance search to a range's commits.
-fn resolve(scanner: &Scanner, repo: &Repository, pending: Vec<Pending>, range_commits: Option<&[Oid]>) -> Result<()> {
+/// records the findings. `commits` are where introductions are looked for (every commit in the
+/// object database for a history scan, the range's commits for a range scan).
+fn resolve(scanner: &Scanner, repo: &Repository, pending: Vec<Pending>, commits: &[Oid]) -> Result<()> {
     if pending.is_empty() {
         return Ok(());
     }
     let reachable: HashSet<Oid> = reachable_commits(repo)?.into_iter().collect();
-    let all_commits: Vec<Oid> = match range_commits {
-        Some(r) => r.to_vec(),
-        None => {
-            let mut v = Vec::new();
-            if let Ok(odb) = repo.odb() {
-                let _ = odb.foreach(|oid| {
-                    v.push(*oid);
-                    true
-                });
-                v.retain(|o| odb.read_header(*o).is_ok_and(|(_, k)| k == ObjectType::Commit));
-            }
-            v
-        }
-    };
     let targets: HashSet<Oid> = pending.iter().filter(|p| p.kind == ObjectType::Blob).map(|p| p.oid).collect();
-    let intros = introductions(repo, &targets, &all_commits);
+    let intros = introductions(repo, &targets, commits);
     let odb = repo.odb()?;
     for p in pending {
         let obj = match odb.read(p.oid) {
@@ -419,8 +446,8 @@ pub fn scan_commits(scanner: &Scanner, repo: &Repository, commits: &[Oid], cfg: 
         }
     }
     ids.extend(commits.iter().copied());
-    let pending = scan_objects(scanner, repo.path(), &ids, cfg.max_file_size);
-    resolve(scanner, repo, pending, Some(commits))
+    let scanned = scan_objects(scanner, repo.path(), &ids, cfg.max_file_size);
+    resolve(scanner, repo, scanned.pending, commits)
 }
 
 /// The commits a push sends, from git's pre-push lines `<local ref> <local sha> <remote ref>

@@ -4,6 +4,7 @@
 
 pub mod fs;
 pub mod git;
+pub mod packorder;
 pub mod staged;
 pub mod stdin;
 

@@ -311,3 +311,51 @@ fn empty_repository_is_clean() {
     let out = run(r.path(), &["history", "."]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+#[test]
+fn avn_credentials_file_in_history_is_found_by_its_path() {
+    let r = R::new();
+    r.put(
+        ".config/aiven/aiven-credentials.json",
+        &format!("{{\"auth_token\": \"{}\", \"user_email\": \"dev@example.com\"}}\n", token(81)),
+    );
+    r.commit("oops, my avn login");
+    r.rm(".config/aiven/aiven-credentials.json");
+    r.commit("remove");
+    let out = run(r.path(), &["history", ".", "--format", "json"]);
+    let f = json(&out);
+    assert_eq!(f.len(), 1, "{}", out.stdout);
+    assert_eq!(f[0]["rule"], "aiven-api-token");
+    assert_eq!(f[0]["path"], ".config/aiven/aiven-credentials.json");
+    // The same bytes under another path carry no context: not a finding.
+    let r2 = R::new();
+    r2.put("data.json", &format!("{{\"auth_token\": \"{}\"}}\n", token(81)));
+    r2.commit("data");
+    assert_eq!(run(r2.path(), &["history", "."]).code, 0);
+}
+
+#[test]
+fn corrupt_object_is_reported_and_the_scan_goes_on() {
+    let r = R::new();
+    r.put("a.txt", "a\n");
+    r.put("b.env", &format!("P={}\n", avns(91)));
+    r.commit("one");
+    let blob = r.repo.revparse_single("HEAD:a.txt").unwrap().id().to_string();
+    let p = r.path().join(".git/objects").join(&blob[..2]).join(&blob[2..]);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&p, b"this is not zlib data").unwrap();
+    let out = run(r.path(), &["history", "."]);
+    assert_eq!(out.code, 1, "the secret elsewhere is still found: {}", out.stderr);
+    assert!(out.stderr.contains(&format!("object {blob}")), "{}", out.stderr);
+    r.rm("b.env");
+    let clean = R::new();
+    clean.put("a.txt", "a\n");
+    clean.commit("one");
+    let blob = clean.repo.revparse_single("HEAD:a.txt").unwrap().id().to_string();
+    let p = clean.path().join(".git/objects").join(&blob[..2]).join(&blob[2..]);
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&p, b"garbage").unwrap();
+    let out = run(clean.path(), &["history", "."]);
+    assert_eq!(out.code, 2, "an unreadable object never passes as clean: {}", out.stderr);
+}
