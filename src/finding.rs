@@ -110,8 +110,7 @@ pub fn build(bytes: &[u8], path: &str, matches: Vec<Match>, rules: &[Rule]) -> V
     if matches.is_empty() {
         return Vec::new();
     }
-    let last = matches.iter().map(|m| m.start).max().unwrap_or(0);
-    let raw = raw_line_hashes(bytes, position(bytes, last).0);
+    let line_starts = line_starts(bytes, matches.iter().map(|m| m.start).max().unwrap_or(0));
     let mut out = Vec::with_capacity(matches.len());
     for m in matches {
         let (line, column) = position(bytes, m.start);
@@ -128,7 +127,7 @@ pub fn build(bytes: &[u8], path: &str, matches: Vec<Match>, rules: &[Rule]) -> V
             end_column,
             preview: redact(&secret),
             fingerprint: fingerprint(&rule.id, &m.secret),
-            line_hash: hash_of_line(&raw, line),
+            line_hash: line_hash(bytes, &line_starts, line),
             secret,
             allow: inline_allow(bytes, m.start),
             decoding: m.decoding,
@@ -147,17 +146,98 @@ pub fn position(bytes: &[u8], off: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// GitHub's `primaryLocationLineHash` for lines `1..=upto` of `bytes` (every line with
+/// The reference computation (tests only): GitHub's `primaryLocationLineHash` for lines `1..=upto` of `bytes` (every line with
 /// `usize::MAX`): the algorithm of the CodeQL action's `fingerprints.ts` (a rolling hash over the
 /// next 100 non-space UTF-16 code units from the start of each line, with a counter for repeated
 /// hashes), so history findings, whose files are not in the checkout, get the same fingerprints the
 /// upload action would give files on disk. It stops as soon as line `upto` has its hash.
+#[cfg(test)]
 pub fn line_hashes(bytes: &[u8], upto: usize) -> Vec<String> {
     let raw = raw_line_hashes(bytes, upto);
     let n = raw.last().map_or(0, |(l, _)| *l);
     (1..=n).map(|l| hash_of_line(&raw, l)).collect()
 }
 
+/// Byte offsets where lines 1, 2, … start, up to the line holding `upto`.
+fn line_starts(bytes: &[u8], upto: usize) -> Vec<usize> {
+    let upto = upto.min(bytes.len());
+    std::iter::once(0).chain(memchr::memchr_iter(b'\n', &bytes[..upto]).map(|i| i + 1)).collect()
+}
+
+/// The 100 code units GitHub hashes for the line starting at byte `start`: the next 100 that are
+/// not spaces or tabs (CR turned into LF, the LF of a CRLF dropped), then 65535 for end of file,
+/// then zeros.
+struct Window<'a> {
+    rest: bstr::Chars<'a>,
+    pending: Option<u16>,
+    prev_cr: bool,
+    emitted: usize,
+    eof: bool,
+}
+
+impl<'a> Window<'a> {
+    fn new(bytes: &'a [u8], start: usize) -> Self {
+        Window { rest: bytes[start..].chars(), pending: None, prev_cr: false, emitted: 0, eof: false }
+    }
+}
+
+impl Iterator for Window<'_> {
+    type Item = u64;
+    fn next(&mut self) -> Option<u64> {
+        if self.emitted == BLOCK {
+            return None;
+        }
+        self.emitted += 1;
+        loop {
+            if self.eof {
+                return Some(0);
+            }
+            let unit = match self.pending.take() {
+                Some(u) => u,
+                None => match self.rest.next() {
+                    None => {
+                        self.eof = true;
+                        return Some(65535);
+                    }
+                    Some(c) => {
+                        let mut buf = [0u16; 2];
+                        let units = c.encode_utf16(&mut buf);
+                        if units.len() == 2 {
+                            self.pending = Some(units[1]);
+                        }
+                        units[0]
+                    }
+                },
+            };
+            let mut u = u64::from(unit);
+            if u == u64::from(b' ') || u == u64::from(b'\t') || (self.prev_cr && u == u64::from(b'\n')) {
+                self.prev_cr = false;
+                continue;
+            }
+            if u == u64::from(b'\r') {
+                u = u64::from(b'\n');
+                self.prev_cr = true;
+            } else {
+                self.prev_cr = false;
+            }
+            return Some(u);
+        }
+    }
+}
+
+/// `primaryLocationLineHash` of `line` computed directly: the polynomial hash of the line's window,
+/// and a count of the earlier lines with the same window (compared lazily, so most earlier lines
+/// cost a character or two). Gives the same values as GitHub's rolling computation (tested against
+/// it) without hashing the whole file.
+fn line_hash(bytes: &[u8], starts: &[usize], line: usize) -> String {
+    let Some(&start) = starts.get(line - 1) else { return "0:1".into() };
+    let window: Vec<u64> = Window::new(bytes, start).collect();
+    let hash = window.iter().fold(0u64, |h, &u| h.wrapping_mul(MOD).wrapping_add(u));
+    let same = starts[..line - 1].iter().filter(|&&s| Window::new(bytes, s).eq(window.iter().copied())).count();
+    format!("{hash:x}:{}", same + 1)
+}
+
+#[cfg(test)]
 /// `(line, hash)` in line order, up to line `upto`.
 fn raw_line_hashes(bytes: &[u8], upto: usize) -> Vec<(usize, u64)> {
     let mut h = LineHasher::new();
@@ -185,6 +265,7 @@ fn raw_line_hashes(bytes: &[u8], upto: usize) -> Vec<(usize, u64)> {
     h.out
 }
 
+#[cfg(test)]
 /// `<hash>:<n>` for `line`, where n counts the lines up to this one with the same hash.
 fn hash_of_line(raw: &[(usize, u64)], line: usize) -> String {
     match raw.iter().position(|(l, _)| *l == line) {
@@ -200,6 +281,7 @@ fn hash_of_line(raw: &[(usize, u64)], line: usize) -> String {
 const BLOCK: usize = 100;
 const MOD: u64 = 37;
 
+#[cfg(test)]
 /// State of the rolling hash (names follow `fingerprints.ts`).
 struct LineHasher {
     first_mod: u64,
@@ -213,6 +295,7 @@ struct LineHasher {
     out: Vec<(usize, u64)>,
 }
 
+#[cfg(test)]
 impl LineHasher {
     fn new() -> Self {
         LineHasher {
@@ -310,6 +393,32 @@ mod tests {
         let off = t.len() - 1;
         assert_eq!(position(t, off), (2, 5));
         assert_eq!(position(t, 0), (1, 1));
+    }
+
+    #[test]
+    fn direct_line_hash_agrees_with_the_rolling_one() {
+        let mut x: u32 = 12345;
+        let alphabet = ["a", "b", " ", "\t", "\n", "\r\n", "\r", "é", "😀", "xyz", "\n\n"];
+        for _ in 0..200 {
+            let mut s = String::new();
+            for _ in 0..(x % 400) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                s.push_str(alphabet[(x % alphabet.len() as u32) as usize]);
+            }
+            // Lone CRs are line breaks for GitHub but not for line numbers here; leave them out.
+            let s = s.replace("\r\n", "\u{1}").replace('\r', "").replace('\u{1}', "\r\n");
+            let b = s.as_bytes();
+            let rolling = line_hashes(b, usize::MAX);
+            let starts = line_starts(b, b.len());
+            for (i, want) in rolling.iter().enumerate() {
+                assert_eq!(&line_hash(b, &starts, i + 1), want, "line {} of {s:?}", i + 1);
+            }
+        }
+        let rep = "Lorem ipsum dolor sit amet.\n".repeat(10);
+        let starts = line_starts(rep.as_bytes(), rep.len());
+        assert_eq!(line_hash(rep.as_bytes(), &starts, 6), "a7f2ff13bc495cf2:6");
     }
 
     #[test]

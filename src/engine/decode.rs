@@ -136,8 +136,10 @@ pub fn unescape(input: &[u8], lo: usize, hi: usize, want: Unescape) -> Option<Vi
 /// offset just after the opening quote of the next literal.
 fn literal_join(input: &[u8], q: usize, hi: usize) -> Option<usize> {
     let quote = input[q];
-    // Only a closing quote joins: the byte before it belongs to the literal's content.
-    if q == 0 || !input[q - 1].is_ascii_alphanumeric() && !matches!(input[q - 1], b'_' | b'-' | b'+' | b'/' | b'=') {
+    // Only a closing quote after at least 5 secret-like characters joins (a piece of a secret,
+    // `AVNS_` at the least); import lists and prose do not.
+    let secretish = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=');
+    if q < 5 || !input[q - 5..q].iter().all(|&b| secretish(b)) {
         return None;
     }
     let limit = hi.min(q + 64);
@@ -163,7 +165,7 @@ fn literal_join(input: &[u8], q: usize, hi: usize) -> Option<usize> {
     let newline = input[q + 1..j.min(limit)].contains(&b'\n');
     if j < limit && input[j] == quote && (op || newline) {
         // The next literal must carry content that continues a secret.
-        if j + 1 < hi && (input[j + 1].is_ascii_alphanumeric() || matches!(input[j + 1], b'_' | b'-' | b'+' | b'/')) {
+        if j + 3 < hi && input[j + 1..j + 4].iter().all(|&b| secretish(b) && b != b'=') {
             return Some(j + 1);
         }
     }
@@ -301,9 +303,9 @@ mod tests {
 
     #[test]
     fn unescape_maps_back() {
-        let s = br#"x = "AVNS_ab" + "cd%2Bef\/g""#;
+        let s = br#"x = "AVNS_ab" + "cde%2Bf\/g""#;
         let v = unescape(s, 0, s.len(), Unescape::wanted(s)).unwrap_or_else(|| panic!("no change"));
-        assert_eq!(&v.bytes, br#"x = "AVNS_abcd+ef/g""#);
+        assert_eq!(&v.bytes, br#"x = "AVNS_abcde+f/g""#);
         assert_eq!(v.kind, "percent+json-escape+concat");
         assert_eq!(v.map.len(), v.bytes.len() + 1);
         let at = v.bytes.iter().position(|&b| b == b'+').unwrap_or(0);

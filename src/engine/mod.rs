@@ -63,6 +63,9 @@ pub struct Engine {
     ctx_pats: Vec<Vec<Vec<bool>>>,
     /// Radius of the regex window around a prefilter hit, per rule.
     radius: Vec<usize>,
+    /// For rules whose contexts are all line windows: (lines above, lines below) a hit that the
+    /// regex window covers (plus `max_len`), instead of `radius`.
+    win_lines: Vec<Option<(usize, usize)>>,
     /// Rules that have context paths (checked per blob).
     path_rules: Vec<usize>,
 }
@@ -166,8 +169,22 @@ impl Engine {
             Err(e) => unreachable!("empty automaton cannot fail: {e}"),
         };
         let radius = rules.iter().map(|r| r.max_len + if r.context.is_empty() { 0 } else { CONTEXT_CAP }).collect();
+        // A secret that uses a hit as context lies at most `lines_after` lines above it and
+        // `lines_before` lines below it: the regex window around a hit follows those lines.
+        let win_lines = rules
+            .iter()
+            .map(|r| {
+                let near: Vec<_> = r.context.iter().filter(|c| !c.file).collect();
+                (!near.is_empty() && near.len() == r.context.len()).then(|| {
+                    (
+                        near.iter().map(|c| c.lines_after).max().unwrap_or(0),
+                        near.iter().map(|c| c.lines_before).max().unwrap_or(0),
+                    )
+                })
+            })
+            .collect();
         let path_rules = rules.iter().enumerate().filter(|(_, r)| r.context_paths.is_some()).map(|(i, _)| i).collect();
-        Engine { rules, ac, expand, pats, pat_rules, pat_fragment, ctx_pats, radius, path_rules }
+        Engine { rules, ac, expand, pats, pat_rules, pat_fragment, ctx_pats, radius, win_lines, path_rules }
     }
 
     /// The rules, in the order match indices refer to.
@@ -206,7 +223,13 @@ impl Engine {
             } else {
                 let r = self.radius[ri];
                 for h in hits.iter().filter(|h| self.pat_rules[h.pat as usize].contains(&ri)) {
-                    let (lo, hi) = (h.start.saturating_sub(r), (h.end + r).min(bytes.len()));
+                    let (lo, hi) = match self.win_lines[ri] {
+                        Some((up, down)) => (
+                            lines_back(bytes, h.start, up).saturating_sub(rule.max_len),
+                            (lines_forward(bytes, h.end, down) + rule.max_len).min(bytes.len()),
+                        ),
+                        None => (h.start.saturating_sub(r), (h.end + r).min(bytes.len())),
+                    };
                     match regions.last_mut() {
                         Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
                         _ => regions.push((lo, hi)),

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The project's benchmark (not a test): recall and speed, side by side with the peers, on the team's
+# seeded synthetic corpora. Prints markdown tables; ratios are what count (the machine is shared).
+#   scripts/bench.sh [tree|history|staged|scaling|all]   (default: all)
+# Needs ../shared/bench (AIVENGUARD_SHARED), python3, git; installs hyperfine and ripgrep (Debian)
+# and the peers (PyPI) on first use. Corpora are generated once into $AIVENGUARD_BENCH_DIR
+# (default /tmp/aivenguard-bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+shared=${AIVENGUARD_SHARED:-../shared}
+# Outside the repository: paths must be relative to the corpus, and /target is git-ignored here.
+bench=${AIVENGUARD_BENCH_DIR:-${TMPDIR:-/tmp}/aivenguard-bench}
+mkdir -p "$bench"
+command -v hyperfine >/dev/null || apt-get install -y -qq hyperfine >/dev/null
+command -v rg >/dev/null || apt-get install -y -qq ripgrep >/dev/null
+cargo build --release --quiet
+bin=$PWD/target/release/aivenguard
+export AIVENGUARD=$bin
+runs=${RUNS:-5}
+md=$(mktemp)
+trap 'rm -f "$md"' EXIT
+
+tree=$bench/tree
+if [ ! -f "$bench/tree.jsonl" ]; then
+  python3 "$shared/bench/gen_tree.py" --out "$tree" --manifest "$bench/tree.jsonl" --mib 128 --tokens 600 --seed 1
+fi
+hist=$bench/hist
+if [ ! -f "$hist.manifest.jsonl" ]; then
+  python3 "$shared/bench/gen_history.py" --out "$hist" --commits 20000 --files 400 --secrets 50 --seed 7
+fi
+
+recall_tree() {
+  local out; out=$(mktemp)
+  "$bin" scan "$tree" --no-progress -q --no-config --format json --output "$out" || true
+  python3 - "$bench/tree.jsonl" "$out" <<'PY'
+import json, sys
+manifest = [json.loads(l) for l in open(sys.argv[1])]
+found = {(f["path"], f["line"]) for f in json.load(open(sys.argv[2]))["findings"]}
+planted = [m for m in manifest if m["planted"]]
+missed = [m for m in planted if (m["path"], m["line"]) not in found]
+decoys = [m for m in manifest if not m["planted"] and (m["path"], m["line"]) in found]
+extra = found - {(m["path"], m["line"]) for m in planted}
+print(f"tree recall: {len(planted) - len(missed)}/{len(planted)} planted found, {len(decoys)} decoys reported, {len(extra)} other findings")
+sys.exit(1 if missed or decoys or extra else 0)
+PY
+  rm -f "$out"
+}
+
+recall_history() {
+  local out; out=$(mktemp)
+  # --show-secrets only to compare with the manifest (fake values); the file is removed at once.
+  "$bin" history "$hist" --no-progress -q --no-config --show-secrets --format json --output "$out" || true
+  python3 - "$hist.manifest.jsonl" "$out" <<'PY'
+import json, sys
+manifest = [json.loads(l) for l in open(sys.argv[1])]
+found = {f["secret"] for f in json.load(open(sys.argv[2]))["findings"]}
+missed = [m for m in manifest if m["secret"] not in found]
+merge = [m for m in manifest if m["merge_only"]]
+print(f"history recall: {len(manifest) - len(missed)}/{len(manifest)} planted found "
+      f"({sum(1 for m in merge if m['secret'] in found)}/{len(merge)} that exist only in merge commits), {len(found) - (len(manifest) - len(missed))} other findings")
+sys.exit(1 if missed else 0)
+PY
+  rm -f "$out"
+}
+
+case $what in tree|all)
+  echo "## Working tree: $(du -sh "$tree" | cut -f1), $(find "$tree" -type f | wc -l) files"
+  recall_tree
+  RUNS=$runs "$shared/bench/compare.sh" tree "$tree"
+  echo
+  hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin scan $tree --no-progress -q --format sarif --output /dev/null" \
+    -n "rg -uuu -c aiven" "rg -uuu -c aiven $tree" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
+  echo
+esac
+case $what in history|all)
+  echo "## History: $(git -C "$hist" rev-list --all | wc -l) commits, $(git -C "$hist" count-objects -vH | sed -n 's/size-pack: //p') packed"
+  recall_history
+  RUNS=$runs "$shared/bench/compare.sh" history "$hist"
+  echo
+  hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin history $hist --no-progress -q --format sarif --output /dev/null" \
+    -n "git cat-file --batch-all-objects --batch" "git -C $hist cat-file --batch-all-objects --batch --unordered" \
+    --output=null --export-markdown "$md" >/dev/null 2>&1; cat "$md"
+  echo
+esac
+case $what in scaling|all)
+  echo "## Thread scaling (tree scan)"
+  hyperfine -N -i --warmup 1 --runs "$runs" -n "--threads 1" "$bin scan $tree --no-progress -q --threads 1 --format json --output /dev/null" \
+    -n "default threads ($(nproc))" "$bin scan $tree --no-progress -q --format json --output /dev/null" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
+  echo
+esac
+case $what in staged|all)
+  echo "## Pre-commit: one staged file in the $(git -C "$hist" ls-files | wc -l)-file history repository"
+  work=$(mktemp -d)
+  git clone -q "$hist" "$work/repo"
+  echo "change" >> "$work/repo/$(git -C "$work/repo" ls-files | head -1)"
+  git -C "$work/repo" add -A
+  hyperfine -N -i --warmup 2 --runs "$runs" -n "aivenguard staged" "$bin staged --repo $work/repo --no-progress -q" \
+    -n "git diff --cached --stat" "git -C $work/repo diff --cached --stat" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
+  rm -rf "$work"
+esac
