@@ -85,8 +85,8 @@ case $what in history|all)
 esac
 case $what in scaling|all)
   echo "## Thread scaling (tree scan)"
-  hyperfine -N -i --warmup 1 --runs "$runs" -n "--threads 1" "$bin scan $tree --no-progress -q --threads 1 --format json --output /dev/null" \
-    -n "default threads ($(nproc))" "$bin scan $tree --no-progress -q --format json --output /dev/null" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
+  hyperfine -N -i --warmup 1 --runs "$runs" -n "threads=1" "$bin scan $tree --no-progress -q --threads 1 --format json --output /dev/null" \
+    -n "threads=default ($(nproc))" "$bin scan $tree --no-progress -q --format json --output /dev/null" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
   echo
 esac
 case $what in staged|all)

@@ -246,6 +246,19 @@ fn load_rules(sel: &RuleSelection) -> Result<Vec<Rule>> {
         rules.extend(rules::load_path(p)?);
     }
     rules::check_unique(&rules)?;
+    // A user's rule file is checked like the built-in ones: a failing example is an error.
+    if !sel.only_rules.is_empty() || !sel.rules.is_empty() {
+        let failures = rules::check(&rules);
+        for f in &failures {
+            eprintln!("aivenguard: error: {}: rule '{}': {}", f.file, f.rule, f.message);
+        }
+        if !failures.is_empty() {
+            anyhow::bail!(
+                "{} rule example check(s) failed; fix the rules or run `aivenguard rules check`",
+                failures.len()
+            );
+        }
+    }
     Ok(rules)
 }
 

@@ -67,7 +67,14 @@ fn note_repo_state(scanner: &Scanner, repo: &Repository) {
         let partial = cfg.get_string("extensions.partialclone").is_ok()
             || cfg.entries(Some("remote\\..*\\.promisor")).ok().is_some_and(|mut e| e.next().is_some());
         if partial {
-            scanner.note("partial clone: blobs that were not fetched are missing and were not scanned (run `git fetch --refetch` or clone without --filter)");
+            let missing = missing_blobs(repo);
+            scanner.note(format!(
+                "partial clone: {missing} blob(s) referenced by the history were never fetched and were not scanned (run `git fetch --refetch`, or clone without --filter)"
+            ));
+            if missing > 0 {
+                // Never pass what could not be read as clean.
+                scanner.error(format!("{}: {missing} missing blob(s) not scanned", repo.path().display()));
+            }
         }
     }
     if let Ok(mut subs) = repo.submodules() {
@@ -79,6 +86,31 @@ fn note_repo_state(scanner: &Scanner, repo: &Repository) {
             ));
         }
     }
+}
+
+/// Blobs that reachable trees name but the object database does not hold (a partial clone's
+/// unfetched blobs). Reads trees only.
+fn missing_blobs(repo: &Repository) -> usize {
+    let Ok(odb) = repo.odb() else { return 0 };
+    let Ok(commits) = reachable_commits(repo) else { return 0 };
+    let mut seen_trees = HashSet::new();
+    let mut seen_blobs = HashSet::new();
+    let mut stack: Vec<Oid> = commits.iter().filter_map(|c| repo.find_commit(*c).ok().map(|c| c.tree_id())).collect();
+    let mut missing = 0;
+    while let Some(t) = stack.pop() {
+        if !seen_trees.insert(t) {
+            continue;
+        }
+        let Ok(tree) = repo.find_tree(t) else { continue };
+        for e in tree.iter() {
+            match e.kind() {
+                Some(ObjectType::Tree) => stack.push(e.id()),
+                Some(ObjectType::Blob) if seen_blobs.insert(e.id()) && !odb.exists(e.id()) => missing += 1,
+                _ => {}
+            }
+        }
+    }
+    missing
 }
 
 /// Scans every object in the object database (or only those reachable from refs).

@@ -359,3 +359,45 @@ fn corrupt_object_is_reported_and_the_scan_goes_on() {
     let out = run(clean.path(), &["history", "."]);
     assert_eq!(out.code, 2, "an unreadable object never passes as clean: {}", out.stderr);
 }
+
+#[test]
+fn partial_clone_counts_missing_blobs_and_never_passes_clean() {
+    let r = R::new();
+    r.put("a.txt", "a\n");
+    r.put("b.txt", "b\n");
+    r.commit("one");
+    r.put("a.txt", "a2\n");
+    r.commit("two");
+    r.repo.config().unwrap().set_bool("uploadpack.allowFilter", true).unwrap();
+    let d = support::tempdir();
+    let url = format!("file://{}", r.path().display());
+    let ok = std::process::Command::new("git")
+        .args(["clone", "-q", "--no-checkout", "--filter=blob:none", &url, "partial"])
+        .current_dir(d.path())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out = run(&d.path().join("partial"), &["history", "."]);
+    assert!(out.stderr.contains("partial clone: "), "{}", out.stderr);
+    assert!(out.stderr.contains("missing blob(s) not scanned"), "{}", out.stderr);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
+#[test]
+fn submodules_are_reported_not_entered() {
+    let sub = R::new();
+    sub.put("x.txt", "x\n");
+    sub.commit("sub");
+    let r = R::new();
+    r.put("a.txt", "a\n");
+    r.commit("one");
+    let url = format!("file://{}", sub.path().display());
+    let o = std::process::Command::new("git")
+        .args(["-c", "protocol.file.allow=always", "submodule", "add", "-q", &url, "vendor/sub"])
+        .current_dir(r.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = run(r.path(), &["history", "."]);
+    assert!(out.stderr.contains("submodule vendor/sub is not entered"), "{}", out.stderr);
+}

@@ -172,6 +172,9 @@ fn pre_push_reads_git_lines_on_stdin() {
     let line = format!("refs/heads/main {head} refs/heads/main {base}\n");
     let out = support::run_env(d.path(), &["pre-push", "origin"], &[], Some(line.as_bytes()));
     assert_eq!(out.code, 1, "{}", out.stderr);
+    let sarif = support::run_env(d.path(), &["pre-push", "origin", "--format", "sarif"], &[], Some(line.as_bytes()));
+    support::keep_sarif("push", &sarif.stdout);
+    assert!(sarif.stdout.contains("\"aivenguard/push/\""));
     let del = format!("(delete) {} refs/heads/x {base}\n", "0".repeat(40));
     assert_eq!(support::run_env(d.path(), &["pre-push", "origin"], &[], Some(del.as_bytes())).code, 0);
     let bad = support::run_env(d.path(), &["pre-push"], &[], Some(b"garbage\n"));

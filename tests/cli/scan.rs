@@ -279,6 +279,15 @@ fn extra_and_replacement_rules() {
     let only = run(d.path(), &["scan", "x.txt", "--only-rules", "rules/extra.toml"]);
     assert_eq!(only.stdout.lines().count(), 1, "{}", only.stdout);
     assert!(only.stdout.contains("acme-key"));
+    // A rule whose own example fails is an error when scanning with it, not a silent miss.
+    write(
+        d.path(),
+        "bad-example/r.toml",
+        "[[rule]]\nid = \"acme-bad\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nconfidence = \"low\"\nkeywords = [\"acme_\"]\npattern = '(?P<secret>ACME_[0-9a-f]{16})'\nremediation = \"r\"\n[[rule.examples]]\ntext = \"ACME_short\"\n",
+    );
+    let bad = run(d.path(), &["scan", "x.txt", "--rules", "bad-example"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("r.toml: rule 'acme-bad': example 1 does not match"), "{}", bad.stderr);
     write(d.path(), "rules/broken.toml", "[[rule]]\nid = \"b\"\n");
     let broken = run(d.path(), &["scan", "x.txt", "--rules", "rules"]);
     assert_eq!(broken.code, 2);
