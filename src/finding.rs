@@ -29,6 +29,23 @@ pub struct Provenance {
     pub object: String,
 }
 
+impl Provenance {
+    /// Provenance of an object no commit could be found for (an unreachable blob no commit
+    /// introduces, a tag on something other than a commit).
+    pub fn without_commit(object: &str, blob: Option<String>, reachable: bool) -> Provenance {
+        Provenance {
+            commit: None,
+            author: None,
+            date: None,
+            summary: None,
+            blob,
+            reachable,
+            other_locations: 0,
+            object: object.to_string(),
+        }
+    }
+}
+
 /// One leaked secret at one location.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -110,11 +127,11 @@ pub fn build(bytes: &[u8], path: &str, matches: Vec<Match>, rules: &[Rule]) -> V
     if matches.is_empty() {
         return Vec::new();
     }
-    let line_starts = line_starts(bytes, matches.iter().map(|m| m.start).max().unwrap_or(0));
+    let line_starts = line_starts(bytes, matches.iter().map(|m| m.end).max().unwrap_or(0));
     let mut out = Vec::with_capacity(matches.len());
     for m in matches {
-        let (line, column) = position(bytes, m.start);
-        let (end_line, end_column) = position(bytes, m.end);
+        let (line, column) = position_in(bytes, &line_starts, m.start);
+        let (end_line, end_column) = position_in(bytes, &line_starts, m.end);
         let secret = String::from_utf8_lossy(&m.secret).into_owned();
         let rule = &rules[m.rule];
         out.push(Finding {
@@ -139,9 +156,14 @@ pub fn build(bytes: &[u8], path: &str, matches: Vec<Match>, rules: &[Rule]) -> V
 
 /// 1-based line and UTF-16 column of byte offset `off`.
 pub fn position(bytes: &[u8], off: usize) -> (usize, usize) {
+    position_in(bytes, &line_starts(bytes, off), off)
+}
+
+/// [`position`] with the line starts (up to `off` at least) already known.
+fn position_in(bytes: &[u8], starts: &[usize], off: usize) -> (usize, usize) {
     let off = off.min(bytes.len());
-    let line = memchr::memchr_iter(b'\n', &bytes[..off]).count() + 1;
-    let start = memchr::memrchr(b'\n', &bytes[..off]).map_or(0, |i| i + 1);
+    let line = starts.partition_point(|&s| s <= off).max(1);
+    let start = starts[line - 1];
     let col = bytes[start..off].chars().map(char::len_utf16).sum::<usize>() + 1;
     (line, col)
 }

@@ -230,10 +230,7 @@ impl Engine {
                         ),
                         None => (h.start.saturating_sub(r), (h.end + r).min(bytes.len())),
                     };
-                    match regions.last_mut() {
-                        Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
-                        _ => regions.push((lo, hi)),
-                    }
+                    push_merged(&mut regions, lo, hi);
                 }
             }
             for &(lo, hi) in &regions {
@@ -307,10 +304,7 @@ impl Engine {
                 continue;
             }
             let (lo, hi) = (h.start.saturating_sub(DECODE_RADIUS), (h.end + DECODE_RADIUS).min(bytes.len()));
-            match nbhd.last_mut() {
-                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
-                _ => nbhd.push((lo, hi)),
-            }
+            push_merged(&mut nbhd, lo, hi);
         }
         let mut views = Vec::new();
         for &(lo, hi) in &nbhd {
@@ -387,6 +381,14 @@ impl Engine {
                 pats[h.pat as usize] && h.end <= whi && (h.end <= s || h.start >= e) && !inside_encoded(bytes, h)
             })
         })
+    }
+}
+
+/// Appends `[lo, hi)` to ranges sorted by start, merging it into the last one when they overlap.
+fn push_merged(ranges: &mut Vec<(usize, usize)>, lo: usize, hi: usize) {
+    match ranges.last_mut() {
+        Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+        _ => ranges.push((lo, hi)),
     }
 }
 

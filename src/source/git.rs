@@ -393,16 +393,7 @@ fn resolve(scanner: &Scanner, repo: &Repository, pending: Vec<Pending>, commits:
                     ),
                     None => (
                         format!("git-blob/{}", p.oid),
-                        Provenance {
-                            commit: None,
-                            author: None,
-                            date: None,
-                            summary: None,
-                            blob: Some(p.oid.to_string()),
-                            reachable: false,
-                            other_locations: 0,
-                            object: "blob".into(),
-                        },
+                        Provenance::without_commit("blob", Some(p.oid.to_string()), false),
                     ),
                 };
                 record(scanner, obj.data(), &path, prov);
@@ -420,16 +411,7 @@ fn resolve(scanner: &Scanner, repo: &Repository, pending: Vec<Pending>, commits:
                 let target = repo.find_tag(p.oid).ok().map(|t| t.target_id());
                 let mut prov = match target.filter(|t| repo.find_commit(*t).is_ok()) {
                     Some(t) => provenance(repo, t, None, reachable.contains(&t), "tag-message", 0),
-                    None => Provenance {
-                        commit: None,
-                        author: None,
-                        date: None,
-                        summary: None,
-                        blob: None,
-                        reachable: true,
-                        other_locations: 0,
-                        object: "tag-message".into(),
-                    },
+                    None => Provenance::without_commit("tag-message", None, true),
                 };
                 prov.blob = Some(p.oid.to_string());
                 record(scanner, message_of(obj.data()), &format!("git-tag-message/{name}"), prov);
