@@ -116,6 +116,14 @@ struct ContextSpec {
     file: bool,
 }
 
+/// A run of characters every match contains (a prefilter that skips ahead `min` bytes at a time).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunSpec {
+    class: String,
+    min: usize,
+}
+
 /// One rule as written in TOML.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -140,6 +148,8 @@ struct RuleSpec {
     max_len: usize,
     #[serde(default)]
     min_entropy: Option<f64>,
+    #[serde(default)]
+    required_run: Option<RunSpec>,
     #[serde(default)]
     validators: Vec<Validator>,
     #[serde(default)]
@@ -212,6 +222,9 @@ pub struct Rule {
     pub max_len: usize,
     /// Minimum Shannon entropy (bits per byte) of the secret.
     pub min_entropy: Option<f64>,
+    /// Every match lies in a run of at least `.1` bytes of class `.0`: the regex runs only on
+    /// such runs.
+    pub required_run: Option<(Box<[bool; 256]>, usize)>,
     /// Extra checks on the secret.
     pub validators: Vec<Validator>,
     /// File paths that are context on their own (the whole file is searched).
@@ -289,6 +302,11 @@ fn compile(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
     let regexes = pats.iter().map(|p| compile_regex(p)).collect::<Result<Vec<_>, _>>().map_err(invalid)?;
     let not_before = spec.not_preceded_by.as_deref().map(byte_class).transpose().map_err(invalid)?;
     let not_after = spec.not_followed_by.as_deref().map(byte_class).transpose().map_err(invalid)?;
+    let required_run = match &spec.required_run {
+        Some(r) if r.min == 0 => return Err(invalid("required_run.min must be at least 1".into())),
+        Some(r) => Some((byte_class(&r.class).map_err(invalid)?, r.min)),
+        None => None,
+    };
     let context_paths = if spec.context_paths.is_empty() {
         None
     } else {
@@ -323,6 +341,7 @@ fn compile(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
         not_after,
         max_len: spec.max_len.max(1),
         min_entropy: spec.min_entropy,
+        required_run,
         validators: spec.validators,
         context_paths,
         context,

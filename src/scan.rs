@@ -110,7 +110,9 @@ impl Scanner {
         let total = self.bytes.fetch_add(len as u64, Ordering::Relaxed) + len as u64;
         if let Some(pb) = &self.progress {
             if n % 512 == 0 {
-                pb.set_message(format!("{n} scanned, {} MiB", total >> 20));
+                let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+                let mib = total as f64 / f64::from(1 << 20);
+                pb.set_message(format!("{} {n} scanned, {mib:.0} MiB, {:.0} MiB/s", self.mode, mib / secs));
             }
         }
     }

@@ -163,7 +163,16 @@ fn literal_join(input: &[u8], q: usize, hi: usize) -> Option<usize> {
     // Without an operator only a line break joins (Python's implicit concatenation inside
     // parentheses); `"a" "b"` on one line is too often two separate strings.
     let newline = input[q + 1..j.min(limit)].contains(&b'\n');
-    if j < limit && input[j] == quote && (op || newline) {
+    // ...and only when the literal holds nothing but secret-like characters, so a list of quoted
+    // paths or words, one per line (a Go import block), is not glued together.
+    let whole_literal = || {
+        let mut k = q;
+        while k > 0 && q - k < 512 && secretish(input[k - 1]) {
+            k -= 1;
+        }
+        k > 0 && input[k - 1] == quote
+    };
+    if j < limit && input[j] == quote && (op || (newline && whole_literal())) {
         // The next literal must carry content that continues a secret.
         if j + 3 < hi && input[j + 1..j + 4].iter().all(|&b| secretish(b) && b != b'=') {
             return Some(j + 1);

@@ -13,7 +13,7 @@ use crate::rules::{Rule, Status, Validator};
 /// How far (bytes) a context window may reach from the secret, whatever its line count.
 pub const CONTEXT_CAP: usize = 1024;
 /// How far around a keyword hit the decoding passes look.
-const DECODE_RADIUS: usize = 2048;
+const DECODE_RADIUS: usize = 1536;
 /// Raw context kept on each side of a base64-decoded value.
 const BASE64_CONTEXT: usize = 512;
 /// Shortest base64 run that can encode an API token (4/3 of the shortest token).
@@ -233,6 +233,16 @@ impl Engine {
                     push_merged(&mut regions, lo, hi);
                 }
             }
+            if let Some((class, min)) = &rule.required_run {
+                // Narrow each window to the runs a match must lie in (two bytes of slack for `=`).
+                let mut runs = Vec::new();
+                for &(lo, hi) in &regions {
+                    runs.extend(
+                        class_runs(bytes, lo, hi, *min, class).into_iter().map(|(s, e)| (s, (e + 2).min(bytes.len()))),
+                    );
+                }
+                regions = runs;
+            }
             for &(lo, hi) in &regions {
                 for re in &rule.regexes {
                     for caps in re.captures_iter(&bytes[lo..hi]) {
@@ -382,6 +392,33 @@ impl Engine {
             })
         })
     }
+}
+
+/// The runs of at least `min` bytes of `class` that reach into `input[lo..hi]`, each whole. Probes
+/// every `min`-th byte, so text without such runs costs about `(hi - lo) / min` lookups.
+fn class_runs(input: &[u8], lo: usize, hi: usize, min: usize, class: &[bool; 256]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut pos = lo;
+    while pos < hi && pos + min <= input.len() {
+        let probe = pos + min - 1;
+        if !class[input[probe] as usize] {
+            pos = probe + 1;
+            continue;
+        }
+        let mut s = probe;
+        while s > 0 && class[input[s - 1] as usize] {
+            s -= 1;
+        }
+        let mut e = probe + 1;
+        while e < input.len() && class[input[e] as usize] {
+            e += 1;
+        }
+        if e - s >= min {
+            out.push((s, e));
+        }
+        pos = e + 1;
+    }
+    out
 }
 
 /// Appends `[lo, hi)` to ranges sorted by start, merging it into the last one when they overlap.
