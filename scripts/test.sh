@@ -5,6 +5,8 @@
 # the repository's scan of itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Nothing here reads stdin; a stray one (a CI runner's pipe) must not reach cargo's rustc probe.
+exec </dev/null
 export CI=${CI:-true}
 
 shared=${AIVENGUARD_SHARED:-../shared}
