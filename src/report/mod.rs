@@ -37,7 +37,8 @@ pub fn render(format: Format, r: &Report<'_>) -> anyhow::Result<Vec<u8>> {
     })
 }
 
-/// Writes `bytes` to `path` atomically, or to stdout when `path` is `None`.
+/// Writes `bytes` to `path` atomically (temp file + rename; through a symlink, to its target), to a
+/// device or FIFO directly, or to stdout when `path` is `None`.
 pub fn write(bytes: &[u8], path: Option<&Path>) -> anyhow::Result<()> {
     match path {
         None => {
@@ -46,7 +47,22 @@ pub fn write(bytes: &[u8], path: Option<&Path>) -> anyhow::Result<()> {
             out.flush()?;
         }
         Some(p) => {
-            let dir = match p.parent() {
+            // Through a symlink, replace the file it points to, not the link.
+            let real = std::fs::canonicalize(p).ok();
+            if let Some(meta) = real.as_ref().and_then(|r| std::fs::metadata(r).ok()) {
+                if !meta.is_file() {
+                    // A device, FIFO or socket (`--output /dev/null`, `/dev/stdout`): renaming a
+                    // temp file over it would replace the device node, so write to it directly.
+                    let mut f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(p)
+                        .map_err(|e| anyhow::anyhow!("{}: cannot open output: {e}", p.display()))?;
+                    f.write_all(bytes).map_err(|e| anyhow::anyhow!("{}: cannot write output: {e}", p.display()))?;
+                    return Ok(());
+                }
+            }
+            let target = real.as_deref().unwrap_or(p);
+            let dir = match target.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d,
                 _ => Path::new("."),
             };
@@ -54,7 +70,7 @@ pub fn write(bytes: &[u8], path: Option<&Path>) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}: cannot create output: {e}", p.display()))?;
             tmp.write_all(bytes).map_err(|e| anyhow::anyhow!("{}: cannot write output: {e}", p.display()))?;
             tmp.as_file().sync_all().ok();
-            tmp.persist(p).map_err(|e| anyhow::anyhow!("{}: cannot write output: {}", p.display(), e.error))?;
+            tmp.persist(target).map_err(|e| anyhow::anyhow!("{}: cannot write output: {}", p.display(), e.error))?;
         }
     }
     Ok(())

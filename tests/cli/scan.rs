@@ -354,3 +354,29 @@ mod prop {
         }
     }
 }
+
+#[test]
+fn output_to_a_fifo_or_through_a_symlink_keeps_them() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = support::tempdir();
+    write(d.path(), "a.env", format!("P={}\n", avns(1)));
+    // Regression: the atomic rename replaced `--output /dev/null` with a regular file. A FIFO
+    // stands in for the device here (a regression must not break the machine's /dev/null).
+    let fifo = d.path().join("out.fifo");
+    if std::process::Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false) {
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap_or_default())
+        };
+        let out = run(d.path(), &["scan", "a.env", "--format", "json", "--output", "out.fifo"]);
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(reader.join().unwrap().contains("aiven-service-password"));
+        assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO is still a FIFO");
+    }
+    write(d.path(), "reports/real.json", "old");
+    std::os::unix::fs::symlink(d.path().join("reports/real.json"), d.path().join("link.json")).unwrap();
+    let out = run(d.path(), &["scan", "a.env", "--format", "json", "--output", "link.json"]);
+    assert_eq!(out.code, 1);
+    assert!(std::fs::symlink_metadata(d.path().join("link.json")).unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(d.path().join("reports/real.json")).unwrap().contains("aiven-service-password"));
+}
