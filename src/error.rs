@@ -1,6 +1,6 @@
-//! Error types at module boundaries. Each carries what went wrong and where (file, rule, object).
-
-use std::path::PathBuf;
+//! Error types at module boundaries. Each carries what went wrong and where (file, rule).
+//! NOTE: a problem with one input (file, blob) is not an error type: the scanner reports it as
+//! one line and counts it (`Scanner::error`), and the scan goes on.
 
 /// A rule file could not be loaded or compiled.
 #[derive(Debug, thiserror::Error)]
@@ -29,30 +29,6 @@ pub enum RuleError {
         /// The rule id.
         rule: String,
         /// What is wrong.
-        message: String,
-    },
-}
-
-/// A problem with one input (file, blob, stream). Reported and counted; the scan goes on.
-#[derive(Debug, thiserror::Error)]
-pub enum InputError {
-    /// An I/O error reading a file.
-    #[error("{path}: {source}")]
-    Io {
-        /// The path as the user would recognise it.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// A walk error from the directory walker (permission denied, symlink loop...).
-    #[error("{0}")]
-    Walk(String),
-    /// A git object or reference could not be read.
-    #[error("{what}: {message}")]
-    Git {
-        /// The object id, ref or path.
-        what: String,
-        /// The git error message.
         message: String,
     },
 }
