@@ -250,9 +250,6 @@ pub struct Rule {
 impl Rule {
     /// Whether `path` alone is context for this rule.
     pub fn path_is_context(&self, path: &str) -> bool {
-        if path == crate::source::git::UNKNOWN_PATH {
-            return self.context_paths.is_some();
-        }
         self.context_paths.as_ref().is_some_and(|s| s.is_match(path.as_bytes()))
     }
 }

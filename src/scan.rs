@@ -120,6 +120,11 @@ impl Scanner {
     /// Scans one blob and keeps its findings. Returns how many were kept.
     pub fn blob(&self, bytes: &[u8], path: &str, provenance: Option<&Provenance>) -> usize {
         self.count(bytes.len());
+        self.scan_and_keep(bytes, path, provenance)
+    }
+
+    /// Scans bytes already counted (a blob scanned again under its real path) and keeps findings.
+    pub fn scan_and_keep(&self, bytes: &[u8], path: &str, provenance: Option<&Provenance>) -> usize {
         let matches = self.engine.scan(bytes, path);
         if matches.is_empty() {
             return 0;

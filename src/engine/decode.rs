@@ -26,7 +26,7 @@ pub const MIN_BASE64_RUN: usize = 16;
 /// True for bytes of the standard or URL-safe base64 alphabets (not padding).
 #[inline]
 pub fn is_b64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'-' || b == b'_'
+    B64[b as usize]
 }
 
 /// Which text decodings to apply in [`unescape`].
@@ -212,33 +212,58 @@ pub fn run_around(input: &[u8], at: usize) -> Option<(usize, usize)> {
     (whole && (MIN_BASE64_RUN..=MAX_BASE64_RUN).contains(&(e - s))).then_some((s, e))
 }
 
-/// The base64 runs of at least `min` characters that start in `input[lo..hi]`. Skips ahead `min`
-/// bytes at a time, so text without long runs costs about `(hi - lo) / min` byte checks.
-pub fn long_runs(input: &[u8], lo: usize, hi: usize, min: usize) -> Vec<(usize, usize)> {
+/// The runs of at least `min` bytes of `class` that reach into `input[lo..hi]`, each whole. Probes
+/// every `min`-th byte, so text without such runs costs about `(hi - lo) / min` lookups.
+pub fn class_runs(input: &[u8], lo: usize, hi: usize, min: usize, class: &[bool; 256]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut pos = lo;
-    while pos + min <= input.len() && pos < hi {
+    while pos < hi && pos + min <= input.len() {
         let probe = pos + min - 1;
-        if !is_b64(input[probe]) {
+        if !class[input[probe] as usize] {
             pos = probe + 1;
             continue;
         }
-        match run_around(input, probe) {
-            Some((s, e)) if e - s >= min && s >= pos => {
-                out.push((s, e));
-                pos = e + 1;
-            }
-            _ => {
-                // Move past the run holding the probe.
-                let mut e = probe;
-                while e < input.len() && (is_b64(input[e]) || input[e] == b'=') {
-                    e += 1;
-                }
-                pos = e + 1;
-            }
+        let mut s = probe;
+        while s > 0 && class[input[s - 1] as usize] {
+            s -= 1;
         }
+        let mut e = probe + 1;
+        while e < input.len() && class[input[e] as usize] {
+            e += 1;
+        }
+        if e - s >= min {
+            out.push((s, e));
+        }
+        pos = e + 1;
     }
     out
+}
+
+/// Bytes of the standard and URL-safe base64 alphabets (not padding), as a table.
+const B64: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_';
+        b += 1;
+    }
+    t
+};
+
+/// The whole base64 runs (padding included, at most `MAX_BASE64_RUN`) of at least `min`
+/// characters that reach into `input[lo..hi]`.
+pub fn long_runs(input: &[u8], lo: usize, hi: usize, min: usize) -> Vec<(usize, usize)> {
+    class_runs(input, lo, hi, min, &B64)
+        .into_iter()
+        .filter_map(|(s, e)| {
+            let mut end = e;
+            while end < input.len() && end - e < 2 && input[end] == b'=' {
+                end += 1;
+            }
+            (end - s <= MAX_BASE64_RUN).then_some((s, end))
+        })
+        .collect()
 }
 
 /// Decodes `input[s..e]` as standard or URL-safe base64 and, when the result is text, returns a

@@ -10,6 +10,10 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::rules::{Rule, Status, Validator};
 
+/// Path for a blob whose path is not known yet (history): every context path counts, but only
+/// keyword hits open regex windows (a real context path opens the whole file).
+pub const UNKNOWN_PATH: &str = "\u{0}unknown";
+
 /// How far (bytes) a context window may reach from the secret, whatever its line count.
 pub const CONTEXT_CAP: usize = 1024;
 /// How far around a keyword hit the decoding passes look.
@@ -202,11 +206,12 @@ impl Engine {
 
     fn scan_depth(&self, bytes: &[u8], path: &str, depth: u8) -> Vec<Match> {
         let hits = self.keyword_hits(bytes);
-        let path_ctx: Vec<usize> =
-            self.path_rules.iter().copied().filter(|&ri| self.rules[ri].path_is_context(path)).collect();
-        // A blob whose path is not known yet (history) counts as in a context path, but only
-        // keyword hits open regex windows: a real context path opens the whole file.
-        let unknown_path = path == crate::source::git::UNKNOWN_PATH;
+        let unknown_path = path == UNKNOWN_PATH;
+        let path_ctx: Vec<usize> = if unknown_path {
+            self.path_rules.clone()
+        } else {
+            self.path_rules.iter().copied().filter(|&ri| self.rules[ri].path_is_context(path)).collect()
+        };
         if hits.is_empty() && (path_ctx.is_empty() || unknown_path) {
             return Vec::new();
         }
@@ -238,7 +243,9 @@ impl Engine {
                 let mut runs = Vec::new();
                 for &(lo, hi) in &regions {
                     runs.extend(
-                        class_runs(bytes, lo, hi, *min, class).into_iter().map(|(s, e)| (s, (e + 2).min(bytes.len()))),
+                        decode::class_runs(bytes, lo, hi, *min, class)
+                            .into_iter()
+                            .map(|(s, e)| (s, (e + 2).min(bytes.len()))),
                     );
                 }
                 regions = runs;
@@ -392,33 +399,6 @@ impl Engine {
             })
         })
     }
-}
-
-/// The runs of at least `min` bytes of `class` that reach into `input[lo..hi]`, each whole. Probes
-/// every `min`-th byte, so text without such runs costs about `(hi - lo) / min` lookups.
-fn class_runs(input: &[u8], lo: usize, hi: usize, min: usize, class: &[bool; 256]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut pos = lo;
-    while pos < hi && pos + min <= input.len() {
-        let probe = pos + min - 1;
-        if !class[input[probe] as usize] {
-            pos = probe + 1;
-            continue;
-        }
-        let mut s = probe;
-        while s > 0 && class[input[s - 1] as usize] {
-            s -= 1;
-        }
-        let mut e = probe + 1;
-        while e < input.len() && class[input[e] as usize] {
-            e += 1;
-        }
-        if e - s >= min {
-            out.push((s, e));
-        }
-        pos = e + 1;
-    }
-    out
 }
 
 /// Appends `[lo, hi)` to ranges sorted by start, merging it into the last one when they overlap.

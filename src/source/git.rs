@@ -11,13 +11,12 @@ use git2::{Delta, DiffOptions, ObjectType, Oid, Repository, Sort};
 use rayon::prelude::*;
 
 use crate::config::ScanConfig;
-use crate::finding::{self, Finding, Provenance};
+use crate::finding::Provenance;
 use crate::scan::Scanner;
 
-/// Path given to the engine for a blob whose path is not known yet: every context path counts (but
-/// only keyword hits open regex windows), and blobs with matches are scanned again under their real
-/// path once provenance is known.
-pub const UNKNOWN_PATH: &str = "\u{0}unknown";
+// Blobs are first scanned without their path; those with matches are scanned again under their
+// real path once provenance is known.
+use crate::engine::UNKNOWN_PATH;
 
 /// Opens the repository holding `path` (a work tree, a subfolder, a bare repository, a linked
 /// worktree).
@@ -425,9 +424,7 @@ fn record(scanner: &Scanner, data: &[u8], path: &str, prov: Provenance) {
     if scanner.path_allowlisted(path) {
         return;
     }
-    let matches = scanner.engine.scan(data, path);
-    let fs: Vec<Finding> = finding::build(data, path, matches, scanner.engine.rules());
-    scanner.add(fs, Some(&prov));
+    scanner.scan_and_keep(data, path, Some(&prov));
 }
 
 /// Scans what the commits in `spec` (`BASE..HEAD`) add: blobs new against every parent, plus the
