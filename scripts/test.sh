@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 # Nothing here reads stdin; a stray one (a CI runner's pipe) must not reach cargo's rustc probe.
 exec </dev/null
 export CI=${CI:-true}
+# The gate is reproducible: property tests draw from a fixed seed here (plain `cargo test` draws a
+# new one each run, and a failure it finds is saved to tests/proptest-regressions/). Override it to
+# explore: PROPTEST_RNG_SEED=<u64> scripts/test.sh.
+export PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261203}
 
 shared=${AIVENGUARD_SHARED:-../shared}
 if [ ! -x "$shared/sarif/validate.sh" ]; then

@@ -314,6 +314,31 @@ mod prop {
         assert_eq!(engine().scan(text.as_bytes(), "x.env").len(), 1);
     }
 
+    #[test]
+    fn password_containing_a_mixed_case_placeholder_word_is_still_found() {
+        // Regression: CI's proptest run found seed 8605, whose random password holds "TOdO".
+        let pw = avns(8605);
+        let text = format!(" {pw}\n");
+        assert_eq!(engine().scan(text.as_bytes(), "x.txt").len(), 1);
+    }
+
+    #[test]
+    fn every_seeded_password_and_token_is_found() {
+        // The property tests draw seeds at random; this walks the whole seed space once, so a
+        // generated secret that a validator rejects shows up here, not as a one-in-a-while CI failure.
+        let e = engine();
+        let missed: Vec<u32> = (1u32..10_000)
+            .filter(|&s| {
+                let (pw, t) = (avns(s), token(s));
+                let text = format!(" {pw}\nAIVEN_TOKEN={t}\n");
+                let ms = e.scan(text.as_bytes(), "x.env");
+                ms.iter().filter(|m| m.secret == pw.as_bytes()).count() != 1
+                    || ms.iter().filter(|m| m.secret == t.as_bytes()).count() != 1
+            })
+            .collect();
+        assert!(missed.is_empty(), "seeds whose secret was missed: {missed:?}");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
