@@ -59,6 +59,7 @@ pub fn rfc3339(secs: i64) -> String {
 }
 
 fn note_repo_state(scanner: &Scanner, repo: &Repository) {
+    check_integrity(scanner, repo);
     if repo.is_shallow() {
         scanner.note("shallow clone: history is truncated; commits before the shallow boundary were not scanned (run `git fetch --unshallow` for a full scan)");
     }
@@ -83,6 +84,62 @@ fn note_repo_state(scanner: &Scanner, repo: &Repository) {
                 s.path().display(),
                 s.path().display()
             ));
+        }
+    }
+}
+
+/// Refs that cannot be read or point to an object the database does not hold, and pack indexes
+/// without their pack: what they lead to was not scanned, so each is an error (never clean).
+/// libgit2's ref iterator skips a corrupt loose ref silently, so loose ref files are read by name.
+fn check_integrity(scanner: &Scanner, repo: &Repository) {
+    let common = repo.commondir().to_path_buf();
+    let mut names: Vec<String> = Vec::new();
+    let mut stack = vec![common.join("refs")];
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(p);
+            } else if let Some(rel) = super::relative(&p, &common) {
+                if !rel.ends_with(".lock") {
+                    names.push(rel);
+                }
+            }
+        }
+    }
+    if let Ok(refs) = repo.references() {
+        names.extend(refs.flatten().filter_map(|r| r.name().map(str::to_string)));
+    }
+    names.push("HEAD".to_string());
+    names.sort();
+    names.dedup();
+    let odb = repo.odb().ok();
+    for name in names {
+        match repo.find_reference(&name) {
+            Ok(r) => {
+                let target = r.target();
+                if let (Some(t), Some(odb)) = (target, &odb) {
+                    if !odb.exists(t) {
+                        scanner.error(format!(
+                            "ref {name} points to object {t}, which the object database does not hold (missing pack or object): what it leads to was not scanned"
+                        ));
+                    }
+                }
+            }
+            // An unborn branch (HEAD to a branch with no commits yet) is not an error.
+            Err(e)
+                if name == "HEAD" && matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => {}
+            Err(e) => {
+                scanner.error(format!("ref {name}: cannot be read ({}): what it leads to was not scanned", e.message()))
+            }
+        }
+    }
+    if let Ok(rd) = std::fs::read_dir(common.join("objects/pack")) {
+        for p in rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "idx")) {
+            if !p.with_extension("pack").exists() {
+                scanner.error(format!("{}: pack index without its pack: its objects were not scanned", p.display()));
+            }
         }
     }
 }

@@ -361,6 +361,40 @@ fn corrupt_object_is_reported_and_the_scan_goes_on() {
 }
 
 #[test]
+fn broken_refs_and_a_missing_pack_are_errors_never_clean() {
+    let r = R::new();
+    r.put("a.txt", "a\n");
+    r.commit("one");
+    // A corrupt loose ref (libgit2's iterator skips it silently) and a ref to an absent object.
+    write(r.path(), ".git/refs/heads/corrupt", "not an object id\n");
+    write(r.path(), ".git/refs/heads/gone", format!("{}\n", "12".repeat(20)));
+    let out = run(r.path(), &["history", "."]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("ref refs/heads/corrupt: cannot be read"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("ref refs/heads/gone points to object {}", "12".repeat(20))),
+        "{}",
+        out.stderr
+    );
+    for name in ["corrupt", "gone"] {
+        std::fs::remove_file(r.path().join(".git/refs/heads").join(name)).unwrap();
+    }
+    assert_eq!(run(r.path(), &["history", "."]).code, 0);
+    // Every object packed, then the pack lost (its index left): nothing can be read, so not clean.
+    assert!(r.git(&["gc", "-q"]).status.success());
+    let pack = r.path().join(".git/objects/pack");
+    for e in std::fs::read_dir(&pack).unwrap().flatten() {
+        if e.path().extension().is_some_and(|x| x == "pack") {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
+    let out = run(r.path(), &["history", "."]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("pack index without its pack"), "{}", out.stderr);
+    assert!(out.stderr.contains("ref refs/heads/"), "{}", out.stderr);
+}
+
+#[test]
 fn partial_clone_counts_missing_blobs_and_never_passes_clean() {
     let r = R::new();
     r.put("a.txt", "a\n");
