@@ -137,6 +137,8 @@ struct RuleSpec {
     priority: i32,
     keywords: Vec<String>,
     #[serde(default)]
+    encoded_keywords: Vec<String>,
+    #[serde(default)]
     pattern: Option<String>,
     #[serde(default)]
     patterns: Vec<String>,
@@ -212,6 +214,8 @@ pub struct Rule {
     pub priority: i32,
     /// Lower-cased prefilter keywords.
     pub keywords: Vec<String>,
+    /// Strings, case as written, whose base64 forms send the surrounding base64 run to decoding.
+    pub encoded_keywords: Vec<String>,
     /// Patterns, each with a `secret` group.
     pub regexes: Vec<Regex>,
     /// Bytes that must not come right before the secret.
@@ -291,6 +295,12 @@ fn compile(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
     if spec.keywords.iter().any(|k| k.len() < 3) {
         return Err(invalid("every keyword needs at least 3 characters".into()));
     }
+    if spec.encoded_keywords.iter().any(|k| k.len() < 5) {
+        return Err(invalid(
+            "every encoded keyword needs at least 5 characters (a shorter one has no base64 form that stands on its own)"
+                .into(),
+        ));
+    }
     let mut pats: Vec<&String> = spec.pattern.iter().collect();
     pats.extend(spec.patterns.iter());
     if pats.is_empty() {
@@ -327,6 +337,7 @@ fn compile(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
     let ex = |v: Vec<ExampleSpec>| v.into_iter().map(|e| Example { text: e.text, path: e.path }).collect();
     Ok(Rule {
         keywords: spec.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+        encoded_keywords: spec.encoded_keywords.clone(),
         id: spec.id,
         name: spec.name,
         description: spec.description,

@@ -106,12 +106,20 @@ pub fn is_placeholder(s: &[u8]) -> bool {
 /// property test); a person writing a placeholder does not mix case inside a word.
 fn has_placeholder_word(body: &[u8]) -> bool {
     let lower = body.to_ascii_lowercase();
+    // Bodies are under 64 bytes: a plain window comparison beats building a `memmem` searcher per
+    // word and per candidate (measured: 3% of a scan of keyword-dense text).
+    let at_each = |w: &[u8]| -> Vec<usize> {
+        if w.len() > lower.len() {
+            return Vec::new();
+        }
+        (0..=lower.len() - w.len()).filter(|&p| &lower[p..p + w.len()] == w).collect()
+    };
     PLACEHOLDER_WORDS.iter().any(|w| {
         let w = w.as_bytes();
         if !w.iter().any(u8::is_ascii_alphabetic) {
-            return memchr::memmem::find(&lower, w).is_some();
+            return !at_each(w).is_empty();
         }
-        memchr::memmem::find_iter(&lower, w).any(|p| {
+        at_each(w).into_iter().any(|p| {
             let at = &body[p..p + w.len()];
             let starts_word = p == 0
                 || !body[p - 1].is_ascii_alphabetic()

@@ -37,6 +37,7 @@ fn check_rejects_broken_rule_files_with_one_line() {
         ("unknown.toml", "[[rule]]\nid = \"a-b\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nconfidence = \"low\"\nkeywords = [\"abc\"]\npattern = '(?P<secret>abc)'\nremediation = \"r\"\ncolour = \"red\"\n", "rule 'a-b': unknown field `colour`"),
         ("regex.toml", "[[rule]]\nid = \"a-b\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nconfidence = \"low\"\nkeywords = [\"abc\"]\npattern = '(?P<secret>abc[)'\nremediation = \"r\"\n", "rule 'a-b': bad pattern"),
         ("toml.toml", "[[rule]\nid = 1\n", "toml.toml:"),
+        ("encoded.toml", "[[rule]]\nid = \"a-b\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nconfidence = \"low\"\nkeywords = [\"abc\"]\nencoded_keywords = [\"abc\"]\npattern = '(?P<secret>abc)'\nremediation = \"r\"\n", "rule 'a-b': every encoded keyword needs at least 5 characters"),
         ("missing.toml", "", "no [[rule]] tables"),
     ];
     for (name, text, want) in cases {
