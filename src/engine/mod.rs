@@ -650,6 +650,16 @@ mod tests {
     }
 
     #[test]
+    fn patterns_match_bytes_that_are_not_utf8() {
+        // Rule patterns are byte regexes with Unicode off: a Latin-1 byte in a legacy password is
+        // still part of it.
+        let e = engine();
+        let ms = e.scan(b"DB=postgres://avnadmin:s3cr\xe9tPw0rd9@pg-a-b.aivencloud.com:1/d\n", "x.env");
+        assert_eq!(ms.len(), 1, "{ms:?}");
+        assert_eq!(ms[0].secret, b"s3cr\xe9tPw0rd9");
+    }
+
+    #[test]
     fn avns_after_underscore_matches() {
         let e = engine();
         assert_eq!(ids(&e, "password_AVNS_q8Zt3LmR2xWk9vNc4Hp", "x"), ["aiven-service-password"]);
