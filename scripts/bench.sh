@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's benchmark (not a test): recall and speed, side by side with the peers, on the team's
 # seeded synthetic corpora. Prints markdown tables; ratios are what count (the machine is shared).
-#   scripts/bench.sh [tree|history|staged|scaling|all]   (default: all)
+#   scripts/bench.sh [tree|vendor|history|staged|scaling|all]   (default: all)
+# `vendor` is real code nobody here wrote: `cargo vendor` of this project's dependencies.
 # Needs ../shared/bench (AIVENGUARD_SHARED), python3, git; installs hyperfine and ripgrep (Debian)
 # and the peers (PyPI) on first use. Corpora are generated once into $AIVENGUARD_BENCH_DIR
 # (default /tmp/aivenguard-bench).
@@ -64,14 +65,25 @@ PY
   rm -f "$out"
 }
 
+# Side by side with the peers, then against `rg -uuu -c aiven` (the cost of walking and reading).
+tree_bench() {
+  RUNS=$runs "$shared/bench/compare.sh" tree "$1"
+  echo
+  hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin scan $1 --no-progress -q --format sarif --output /dev/null" \
+    -n "rg -uuu -c aiven" "rg -uuu -c aiven $1" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
+  echo
+}
+
 case $what in tree|all)
   echo "## Working tree: $(du -sh "$tree" | cut -f1), $(find "$tree" -type f | wc -l) files"
   recall_tree
-  RUNS=$runs "$shared/bench/compare.sh" tree "$tree"
-  echo
-  hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin scan $tree --no-progress -q --format sarif --output /dev/null" \
-    -n "rg -uuu -c aiven" "rg -uuu -c aiven $tree" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
-  echo
+  tree_bench "$tree"
+esac
+case $what in vendor|all)
+  vendor=$bench/vendor
+  [ -d "$vendor" ] || cargo vendor --quiet "$vendor" >/dev/null
+  echo "## cargo vendor: $(du -sh "$vendor" | cut -f1), $(find "$vendor" -type f | wc -l) files"
+  tree_bench "$vendor"
 esac
 case $what in history|all)
   echo "## History: $(git -C "$hist" rev-list --all | wc -l) commits, $(git -C "$hist" count-objects -vH | sed -n 's/size-pack: //p') packed"
