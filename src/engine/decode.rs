@@ -44,13 +44,22 @@ impl Unescape {
     /// The decodings worth running on `region`: cheap checks for what each one would undo, so text
     /// without encoded content costs no decoding. Percent-encoding only matters for the base64
     /// characters `+ / =` (`%2B %2F %3D`); escapes for `\/` and `\u00XX`; concatenation for a
-    /// closing quote joined to an opening one.
-    pub fn wanted(region: &[u8]) -> Unescape {
+    /// closing quote joined to an opening one. With `piece` (`(class, len)`), only a join after a
+    /// random-looking literal of that class and length counts (pieces of a split API token; the
+    /// literals of source code are words, paths and digests).
+    pub fn wanted(region: &[u8], piece: Option<(&[bool; 256], usize)>) -> Unescape {
         let percent = memchr::memchr_iter(b'%', region).any(|i| {
             matches!(region.get(i + 1..i + 3), Some([b'2', b'b' | b'B' | b'f' | b'F']) | Some([b'3', b'd' | b'D']))
         });
         let escapes = memchr::memchr_iter(b'\\', region).any(|i| matches!(region.get(i + 1), Some(b'/' | b'u')));
-        let concat = memchr::memchr2_iter(b'"', b'\'', region).any(|i| literal_join(region, i, region.len()).is_some());
+        let concat = memchr::memchr2_iter(b'"', b'\'', region).any(|i| {
+            // The cheap test first: most quotes in code close a word.
+            let piece_ok = match piece {
+                None => true,
+                Some((class, len)) => i >= len && is_random_piece(&region[i - len..i], class),
+            };
+            piece_ok && literal_join(region, i, region.len()).is_some()
+        });
         Unescape { percent, escapes, concat }
     }
 
@@ -239,6 +248,16 @@ pub fn class_runs(input: &[u8], lo: usize, hi: usize, min: usize, class: &[bool;
     out
 }
 
+/// Whether `piece` is all of `class` and looks random: upper case, lower case and digits all in it,
+/// as 20 characters of random base64 have them but identifiers, paths and hex digests do not.
+pub fn is_random_piece(piece: &[u8], class: &[bool; 256]) -> bool {
+    // From the end: a piece before a quote most often fails on its last bytes.
+    piece.iter().rev().all(|&b| class[b as usize])
+        && piece.iter().any(u8::is_ascii_uppercase)
+        && piece.iter().any(u8::is_ascii_lowercase)
+        && piece.iter().any(u8::is_ascii_digit)
+}
+
 /// Bytes of the standard and URL-safe base64 alphabets (not padding), as a table.
 const B64: [bool; 256] = {
     let mut t = [false; 256];
@@ -336,9 +355,24 @@ mod tests {
     }
 
     #[test]
+    fn split_token_pieces_are_told_from_words_paths_and_digests() {
+        let piece = Some((&B64, 20));
+        assert!(Unescape::wanted(b"t = \"q8Zt3LmR2xWk9vNc4Hp7Yb\" +\n \"x9Lm2Qr8Zt3LmR2xWk9vN\"", piece).concat);
+        assert!(Unescape::wanted(b"t = \"AVNS_ab\" + \"cdefg\"", None).concat);
+        assert!(!Unescape::wanted(b"t = \"AVNS_ab\" + \"cdefg\"", piece).concat);
+        for words in [
+            &b"p = \"github.com/loader/api/pkg\" + \"/region/alpha/beta\""[..],
+            b"h = \"5dd7f7e77195bcc960422ae9e319ba0d\" + \"abc\"",
+        ] {
+            assert!(Unescape::wanted(words, None).concat);
+            assert!(!Unescape::wanted(words, piece).concat);
+        }
+    }
+
+    #[test]
     fn unescape_maps_back() {
         let s = br#"x = "AVNS_ab" + "cde%2Bf\/g""#;
-        let v = unescape(s, 0, s.len(), Unescape::wanted(s)).unwrap_or_else(|| panic!("no change"));
+        let v = unescape(s, 0, s.len(), Unescape::wanted(s, None)).unwrap_or_else(|| panic!("no change"));
         assert_eq!(&v.bytes, br#"x = "AVNS_abcde+f/g""#);
         assert_eq!(v.kind, "percent+json-escape+concat");
         assert_eq!(v.map.len(), v.bytes.len() + 1);
@@ -349,7 +383,7 @@ mod tests {
     #[test]
     fn unescape_leaves_lists_alone() {
         let s = br#"["abc", "def"] {"a": "b"}"#;
-        assert!(!Unescape::wanted(s).any());
+        assert!(!Unescape::wanted(s, None).any());
         assert!(unescape(s, 0, s.len(), Unescape { percent: true, escapes: true, concat: true }).is_none());
     }
 

@@ -22,6 +22,10 @@ const DECODE_RADIUS: usize = 1536;
 const BASE64_CONTEXT: usize = 512;
 /// Shortest base64 run that can encode an API token (4/3 of the shortest token).
 const MIN_ENCODED_TOKEN: usize = 440;
+/// Shortest piece of a split API token that must stand next to a join of string literals before a
+/// neighbourhood is joined: a 340-character token cut into pieces shorter than this would take 17
+/// literals.
+const MIN_TOKEN_PIECE: usize = 20;
 /// Nesting depth of decoding (base64 inside percent-encoding, and so on).
 const MAX_DEPTH: u8 = 2;
 /// How much of the start of a blob decides whether it is text (as git does).
@@ -76,6 +80,14 @@ pub struct Engine {
     pat_rules: Vec<Vec<usize>>,
     /// For each automaton pattern: whether it is a base64 form of a keyword.
     pat_fragment: Vec<bool>,
+    /// For each pattern, how its hits open decoding neighbourhoods: `None` never (a context word
+    /// only), `Some(None)` for every decoding, `Some(Some(ri))` for joins of literals only next to
+    /// a random-looking piece of rule `ri`'s `required_run` class (every rule the keyword belongs to
+    /// needs such a run).
+    decode_gate: Vec<Option<Option<usize>>>,
+    /// For each pattern: how far around its hits decoding looks. A keyword that is part of its
+    /// rules' secrets (`avns_`, a URI's host) needs no more than the longest such secret.
+    decode_radius: Vec<usize>,
     /// For each rule, each context: which patterns count as context.
     ctx_pats: Vec<Vec<Vec<bool>>>,
     /// Radius of the regex window around a prefilter hit, per rule.
@@ -231,6 +243,30 @@ impl Engine {
             })
             .collect();
         let path_rules = rules.iter().enumerate().filter(|(_, r)| r.context_paths.is_some()).map(|(i, _)| i).collect();
+        // NOTE: a context word alone opens no decoding: it opens no regex window either, and a
+        // secret it could be context for has a prefilter keyword of its own nearby.
+        let decode_gate = (0..pats.len())
+            .map(|pi| {
+                let rs = &pat_rules[pi];
+                if rs.is_empty() {
+                    None
+                } else if rs.iter().all(|&ri| rules[ri].required_run.is_some()) {
+                    Some(Some(rs[0]))
+                } else {
+                    Some(None)
+                }
+            })
+            .collect();
+        let decode_radius = (0..pats.len())
+            .map(|pi| {
+                let rs = &pat_rules[pi];
+                if rs.is_empty() || rs.iter().any(|&ri| rules[ri].required_run.is_some()) {
+                    DECODE_RADIUS
+                } else {
+                    rs.iter().map(|&ri| rules[ri].max_len + 64).max().unwrap_or(0).min(DECODE_RADIUS)
+                }
+            })
+            .collect();
         Engine {
             rules,
             ac,
@@ -243,6 +279,8 @@ impl Engine {
             pats,
             pat_rules,
             pat_fragment,
+            decode_gate,
+            decode_radius,
             ctx_pats,
             radius,
             win_lines,
@@ -419,23 +457,34 @@ impl Engine {
     /// - percent-encoding, escapes and split literals in a keyword's neighbourhood, when the
     ///   neighbourhood holds what they would undo.
     fn decode_pass(&self, bytes: &[u8], path: &str, depth: u8, hits: &[Hit]) -> Vec<Match> {
-        let mut nbhd: Vec<(usize, usize)> = Vec::new();
+        // Neighbourhoods, merged, each with the rule whose run class gates it (None: not gated).
+        let mut nbhd: Vec<(usize, usize, Option<usize>)> = Vec::new();
         let mut runs: Vec<(usize, usize)> = Vec::new();
         for h in hits {
             if self.pat_fragment[h.pat as usize] {
                 runs.extend(decode::run_around(bytes, h.start));
                 continue;
             }
-            let (lo, hi) = (h.start.saturating_sub(DECODE_RADIUS), (h.end + DECODE_RADIUS).min(bytes.len()));
-            push_merged(&mut nbhd, lo, hi);
+            let Some(gate) = self.decode_gate[h.pat as usize] else { continue };
+            let r = self.decode_radius[h.pat as usize];
+            let (lo, hi) = (h.start.saturating_sub(r), (h.end + r).min(bytes.len()));
+            match nbhd.last_mut() {
+                Some(last) if lo <= last.1 => {
+                    last.1 = last.1.max(hi);
+                    last.2 = last.2.and(gate);
+                }
+                _ => nbhd.push((lo, hi, gate)),
+            }
         }
         let mut views = Vec::new();
-        for &(lo, hi) in &nbhd {
-            let want = decode::Unescape::wanted(&bytes[lo..hi]);
+        for &(lo, hi, gate) in &nbhd {
+            runs.extend(decode::long_runs(bytes, lo, hi, MIN_ENCODED_TOKEN));
+            let piece =
+                gate.and_then(|ri| self.rules[ri].required_run.as_ref()).map(|(class, _)| (&**class, MIN_TOKEN_PIECE));
+            let want = decode::Unescape::wanted(&bytes[lo..hi], piece);
             if want.any() {
                 views.extend(decode::unescape(bytes, lo, hi, want));
             }
-            runs.extend(decode::long_runs(bytes, lo, hi, MIN_ENCODED_TOKEN));
         }
         runs.sort_unstable();
         runs.dedup();
