@@ -62,18 +62,17 @@ pub struct Engine {
     ac: Option<AhoCorasick>,
     /// Stage one: anchors shorter than 4 bytes, one `memmem` search each.
     short: Vec<(memchr::memmem::Finder<'static>, usize)>,
-    /// Stage two, only near stage-one hits: anchors of the context keywords that hold no stage-one
-    /// anchor.
-    ctx_ac: Option<CtxSearch>,
+    /// Stage two, only in the context window of a candidate that passed every other check (rare):
+    /// the anchors of the context keywords that hold no stage-one anchor, ASCII case-insensitive
+    /// on the raw bytes.
+    ctx_ac: Option<AhoCorasick>,
     /// For each anchor (stage-one automaton, then short, then stage two): the keyword patterns
     /// that contain it, and at which offset.
     expand: Vec<Vec<(u32, usize)>>,
+    /// For each rule, each context: whether some of its keywords are found only by stage two.
+    ctx_second: Vec<Vec<bool>>,
     /// Where the stage-two anchors start in `expand`.
     ctx_base: usize,
-    /// How far from a stage-one hit a context keyword can matter.
-    ctx_reach: usize,
-    /// Rules with a whole-file context: a hit of theirs makes stage two run on the whole blob.
-    file_ctx: Vec<bool>,
     /// Every keyword pattern, lower-cased (plain keywords first, then base64 fragments).
     pats: Vec<String>,
     /// For each automaton pattern: the rules whose prefilter it belongs to.
@@ -166,8 +165,9 @@ impl Engine {
         // bytes get a `memmem` search of their own: in the automaton they would cut its SIMD
         // fingerprint to 3 bytes and multiply false candidates (measured on source text: 1.9
         // GiB/s with them, 8 GiB/s without). Stage two finds the context keywords that no stage-one
-        // anchor finds, only around stage-one hits: a context word far from every prefilter
-        // keyword can never decide a match.
+        // anchor finds, only in the context window of a candidate that passed every other check:
+        // candidates are rare, so stage two costs nothing on almost every blob (it was a second
+        // pass around every stage-one hit: 2.5 KiB each side, most of a keyword-dense file).
         // NOTE: so a blob whose only keywords are context words is not decoded either (an escaped
         // or percent-encoded prefilter keyword with only a context word near it is not looked for).
         let is_prefilter: Vec<bool> = (0..pats.len()).map(|i| i >= plain || !pat_rules[i].is_empty()).collect();
@@ -206,27 +206,28 @@ impl Engine {
         };
         let ac = automaton(&long);
         // A few strings are found faster one `memmem` pass each than by a small automaton.
-        let ctx_ac = if second.is_empty() {
-            None
-        } else if second.len() <= 4 {
-            Some(CtxSearch::Finders(
-                second.iter().map(|&i| memchr::memmem::Finder::new(pats[i].as_bytes()).into_owned()).collect(),
-            ))
-        } else {
-            automaton(&second).map(CtxSearch::Automaton)
-        };
+        let ctx_ac = (!second.is_empty())
+            .then(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .ascii_case_insensitive(true)
+                    .build(second.iter().map(|&i| &pats[i]))
+                    .ok()
+            })
+            .flatten();
         let short: Vec<(memchr::memmem::Finder<'static>, usize)> = short_ids
             .iter()
             .enumerate()
             .map(|(k, &i)| (memchr::memmem::Finder::new(pats[i].as_bytes()).into_owned(), long.len() + k))
             .collect();
         let ctx_base = long.len() + short_ids.len();
-        // A context keyword matters within CONTEXT_CAP of a secret, which lies within a regex window
-        // (max_len plus CONTEXT_CAP) of a hit; decoding looks DECODE_RADIUS around a hit.
-        // (Rules with a whole-file context search the whole blob.)
-        let longest = rules.iter().filter(|r| !r.context.iter().any(|c| c.file)).map(|r| r.max_len).max().unwrap_or(0);
-        let ctx_reach = (2 * CONTEXT_CAP + longest).max(DECODE_RADIUS) + 64;
-        let file_ctx = rules.iter().map(|r| r.context.iter().any(|c| c.file)).collect();
+        let stage_two: Vec<bool> = (0..pats.len())
+            .map(|i| (ctx_base..expand.len()).any(|a| expand[a].iter().any(|&(pi, _)| pi as usize == i)))
+            .collect();
+        let ctx_second = ctx_idx
+            .iter()
+            .map(|per_rule| per_rule.iter().map(|ids| ids.iter().any(|&i| stage_two[i])).collect())
+            .collect();
         let radius = rules.iter().map(|r| r.max_len + if r.context.is_empty() { 0 } else { CONTEXT_CAP }).collect();
         // A secret that uses a hit as context lies at most `lines_after` lines above it and
         // `lines_before` lines below it: the regex window around a hit follows those lines.
@@ -274,8 +275,7 @@ impl Engine {
             ctx_ac,
             expand,
             ctx_base,
-            ctx_reach,
-            file_ctx,
+            ctx_second,
             pats,
             pat_rules,
             pat_fragment,
@@ -381,8 +381,8 @@ impl Engine {
         LOWER.with(|cell| {
             let mut lower = cell.borrow_mut();
             lower.clear();
-            lower.extend_from_slice(bytes);
-            lower.make_ascii_lowercase();
+            // One fused pass (copy and fold), vectorised; a copy then an in-place fold was two.
+            lower.extend(bytes.iter().map(u8::to_ascii_lowercase));
             let mut hits = Vec::new();
             let text = lower.as_slice();
             if let Some(ac) = &self.ac {
@@ -393,40 +393,6 @@ impl Engine {
             for (f, a) in &self.short {
                 for at in f.find_iter(text) {
                     self.expand_hit(text, *a, at, &mut hits);
-                }
-            }
-            if let (Some(ctx_ac), false) = (&self.ctx_ac, hits.is_empty()) {
-                let whole = hits.iter().any(|h| self.pat_rules[h.pat as usize].iter().any(|&r| self.file_ctx[r]));
-                let mut near: Vec<(usize, usize)> = Vec::new();
-                if whole {
-                    near.push((0, text.len()));
-                } else {
-                    let mut starts: Vec<usize> = hits.iter().map(|h| h.start).collect();
-                    starts.sort_unstable();
-                    for s in starts {
-                        push_merged(&mut near, s.saturating_sub(self.ctx_reach), (s + self.ctx_reach).min(text.len()));
-                    }
-                }
-                for (lo, hi) in near {
-                    match ctx_ac {
-                        CtxSearch::Finders(fs) => {
-                            for (k, f) in fs.iter().enumerate() {
-                                for at in f.find_iter(&text[lo..hi]) {
-                                    self.expand_hit(text, self.ctx_base + k, lo + at, &mut hits);
-                                }
-                            }
-                        }
-                        CtxSearch::Automaton(ac) => {
-                            for m in ac.find_iter(&text[lo..hi]) {
-                                self.expand_hit(
-                                    text,
-                                    self.ctx_base + m.pattern().as_usize(),
-                                    lo + m.start(),
-                                    &mut hits,
-                                );
-                            }
-                        }
-                    }
                 }
             }
             if lower.capacity() > (16 << 20) {
@@ -447,6 +413,23 @@ impl Engine {
                 hits.push(Hit { pat: pi, start: s, end: s + p.len() });
             }
         }
+    }
+
+    /// Stage two: the context keywords that no stage-one anchor finds, in `bytes[lo..hi]`.
+    fn context_hits(&self, bytes: &[u8], lo: usize, hi: usize) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        let Some(ac) = &self.ctx_ac else { return hits };
+        for m in ac.find_overlapping_iter(&bytes[lo..hi]) {
+            let at = lo + m.start();
+            for &(pi, off) in &self.expand[self.ctx_base + m.pattern().as_usize()] {
+                let Some(s) = at.checked_sub(off) else { continue };
+                let p = self.pats[pi as usize].as_bytes();
+                if bytes.get(s..s + p.len()).is_some_and(|b| b.eq_ignore_ascii_case(p)) {
+                    hits.push(Hit { pat: pi, start: s, end: s + p.len() });
+                }
+            }
+        }
+        hits
     }
 
     /// Runs the decoding passes near keyword hits and maps matches back. What is decoded is
@@ -548,19 +531,14 @@ impl Engine {
                 (lines_back(bytes, s, c.lines_before), lines_forward(bytes, e, c.lines_after))
             };
             let pats = &self.ctx_pats[ri][ci];
-            let first = hits.partition_point(|h| h.start < wlo);
-            hits[first..].iter().take_while(|h| h.start < whi).any(|h| {
+            let counts = |h: &Hit| {
                 pats[h.pat as usize] && h.end <= whi && (h.end <= s || h.start >= e) && !inside_encoded(bytes, h)
-            })
+            };
+            let first = hits.partition_point(|h| h.start < wlo);
+            hits[first..].iter().take_while(|h| h.start < whi).any(counts)
+                || (self.ctx_second[ri][ci] && self.context_hits(bytes, wlo, whi).iter().any(counts))
         })
     }
-}
-
-/// How stage two searches.
-#[derive(Debug, Clone)]
-enum CtxSearch {
-    Finders(Vec<memchr::memmem::Finder<'static>>),
-    Automaton(AhoCorasick),
 }
 
 /// Appends `[lo, hi)` to ranges sorted by start, merging it into the last one when they overlap.
@@ -750,8 +728,8 @@ mod tests {
 
     #[test]
     fn context_words_are_found_near_prefilter_hits_and_file_wide() {
-        // `authSecretRef` holds no prefilter keyword: it is found by stage two, around the
-        // `aiven` hit three lines below the token (too far to be context itself).
+        // `authSecretRef` holds no prefilter keyword: it is found by stage two, in the context
+        // window of the token (the `aiven` hit three lines below is too far to be context itself).
         let e = engine();
         let t = token();
         let below = "\n#\n#\n# aiven operator\n";
