@@ -255,7 +255,19 @@ fn line_hash(bytes: &[u8], starts: &[usize], line: usize) -> String {
     let Some(&start) = starts.get(line - 1) else { return "0:1".into() };
     let window: Vec<u64> = Window::new(bytes, start).collect();
     let hash = window.iter().fold(0u64, |h, &u| h.wrapping_mul(MOD).wrapping_add(u));
-    let same = starts[..line - 1].iter().filter(|&&s| Window::new(bytes, s).eq(window.iter().copied())).count();
+    // Most lines differ from this one in their first hashed byte: compare that first (a CR
+    // counts as the LF it becomes), the whole window only when it agrees.
+    let first = |s: usize| {
+        bytes[s.min(bytes.len())..]
+            .iter()
+            .find(|&&b| b != b' ' && b != b'\t')
+            .map(|&b| if b == b'\r' { b'\n' } else { b })
+    };
+    let want = first(start);
+    let same = starts[..line - 1]
+        .iter()
+        .filter(|&&s| first(s) == want && Window::new(bytes, s).eq(window.iter().copied()))
+        .count();
     format!("{hash:x}:{}", same + 1)
 }
 
