@@ -1,12 +1,13 @@
-//! Engine throughput (bytes/s), apart from walking and reading: `cargo bench --bench engine`.
-//! Inputs are made here from a fixed seed (source-like text without keywords, the same text with
-//! Aiven context and planted fake secrets, binary bytes), or read from a directory given in
-//! `AIVENGUARD_BENCH_CORPUS` (all its files, in memory). Each is also timed with a single-literal
-//! search (`memchr::memmem` for "aiven", what `rg -c aiven` does per byte): the ratio is the
-//! engine's cost over the floor. `AIVENGUARD_BENCH_ONLY=text` runs only the inputs whose name holds
-//! that string. Under `cargo test` (no `--bench`) one quick pass checks it runs.
+//! Engine throughput (bytes/s), apart from walking and reading: `cargo bench --bench engine`
+//! (criterion). Inputs are made here from a fixed seed (source-like text without keywords, the same
+//! text with Aiven lines and planted fake secrets, binary bytes), or read from a directory given in
+//! `AIVENGUARD_BENCH_CORPUS` (all its files, in memory). Each input is also searched for the single
+//! literal `aiven` with `memchr::memmem` (what `rg -c aiven` does per byte): the engine's throughput
+//! over that floor is its cost. `cargo bench --bench engine -- corpus` runs only the inputs whose
+//! name holds `corpus` (criterion's filter). Under `cargo test --benches` each runs once, on small
+//! inputs.
 
-use std::time::{Duration, Instant};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 use aivenguard::engine::Engine;
 
@@ -103,31 +104,9 @@ fn corpus(dir: &std::path::Path, out: &mut Vec<Vec<u8>>) {
     }
 }
 
-/// Median time of `f` over runs that together take about `budget`.
-fn time(budget: Duration, mut f: impl FnMut() -> usize) -> (Duration, usize) {
-    let mut times = Vec::new();
-    let start = Instant::now();
-    let mut n = 0;
-    while times.len() < 3 || (start.elapsed() < budget && times.len() < 50) {
-        let t = Instant::now();
-        n = std::hint::black_box(f());
-        times.push(t.elapsed());
-    }
-    times.sort();
-    (times[times.len() / 2], n)
-}
-
-fn main() {
+fn inputs() -> Vec<(String, Vec<Vec<u8>>)> {
     let bench = std::env::args().any(|a| a == "--bench");
     let size = if bench { 64 << 20 } else { 1 << 20 };
-    let budget = if bench { Duration::from_secs(3) } else { Duration::ZERO };
-    let rules = match aivenguard::rules::builtin() {
-        Ok(r) => r,
-        Err(e) => panic!("built-in rules: {e}"),
-    };
-    let t = Instant::now();
-    let engine = Engine::new(rules);
-    println!("engine build: {:.2} ms", t.elapsed().as_secs_f64() * 1e3);
     let mut inputs: Vec<(String, Vec<Vec<u8>>)> = vec![
         ("text without keywords".into(), files(text(size, 1))),
         ("Aiven lines in text (1 in 50)".into(), files(dense(size, 2, 50))),
@@ -136,21 +115,39 @@ fn main() {
     if let Some(dir) = std::env::var_os("AIVENGUARD_BENCH_CORPUS") {
         let mut files = Vec::new();
         corpus(std::path::Path::new(&dir), &mut files);
-        inputs.push((format!("corpus {}", dir.to_string_lossy()), files));
+        inputs.push(("corpus".into(), files));
     }
+    inputs
+}
+
+fn engine_throughput(c: &mut Criterion) {
+    let rules = match aivenguard::rules::builtin() {
+        Ok(r) => r,
+        Err(e) => panic!("built-in rules: {e}"),
+    };
+    // What every run pays before it reads a byte (a pre-commit hook runs it on every commit).
+    c.bench_function("rules compile + engine build", |b| {
+        b.iter(|| aivenguard::rules::builtin().map(Engine::new).map(|e| e.rules().len()).unwrap_or(0))
+    });
+    let engine = Engine::new(rules);
     let finder = memchr::memmem::Finder::new("aiven");
-    println!("| input | MiB | findings | engine MiB/s | memmem(\"aiven\") MiB/s | ratio |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    let only = std::env::var("AIVENGUARD_BENCH_ONLY").unwrap_or_default();
-    for (name, files) in inputs.iter().filter(|(n, _)| n.contains(only.as_str())) {
-        let bytes: usize = files.iter().map(Vec::len).sum();
-        let (te, found) = time(budget, || files.iter().map(|f| engine.scan(f, "bench.txt").len()).sum());
-        let (tm, _) = time(budget, || files.iter().map(|f| finder.find_iter(f).count()).sum());
-        let mib = bytes as f64 / f64::from(1 << 20);
-        let (re, rm) = (mib / te.as_secs_f64(), mib / tm.as_secs_f64());
-        println!("| {name} | {mib:.1} | {found} | {re:.0} | {rm:.0} | {:.1}× |", rm / re);
+    for (name, files) in inputs() {
+        let found: usize = files.iter().map(|f| engine.scan(f, "bench.txt").len()).sum();
         if name.starts_with("Aiven") {
             assert!(found > 0, "the planted secrets must be found");
         }
+        let bytes: usize = files.iter().map(Vec::len).sum();
+        let mut g = c.benchmark_group(&name);
+        g.throughput(Throughput::Bytes(bytes as u64)).sample_size(10);
+        g.bench_with_input(BenchmarkId::new("engine", format!("{found} findings")), &files, |b, files| {
+            b.iter(|| files.iter().map(|f| engine.scan(f, "bench.txt").len()).sum::<usize>())
+        });
+        g.bench_with_input(BenchmarkId::new("memmem(aiven)", "floor"), &files, |b, files| {
+            b.iter(|| files.iter().map(|f| finder.find_iter(f).count()).sum::<usize>())
+        });
+        g.finish();
     }
 }
+
+criterion_group!(benches, engine_throughput);
+criterion_main!(benches);
