@@ -65,9 +65,46 @@ PY
   rm -f "$out"
 }
 
+# Findings of each tool on PATH (`tree` or `history` mode), one run each, counted from their JSON.
+findings() {
+  local mode=$1 path=$2 out; out=$(mktemp -d)
+  local peers; peers=$("$shared/bench/install-peers.sh")/bin
+  if [ "$mode" = tree ]; then
+    "$bin" scan "$path" --no-progress -q --no-config --format json --output "$out/ag.json" || true
+    "$peers/kingfisher" scan "$path" --no-update-check --no-validate -q --git-history none --rule betterleaks.aiven-auth-token -f json -o "$out/kf.json" >/dev/null 2>&1 || true
+    "$peers/betterleaks" fs "$path" --isolate-rule aiven-auth-token --no-banner -s -l warn --exit-code 0 -o "$out/bl.json" >/dev/null 2>&1 || true
+  else
+    "$bin" history "$path" --no-progress -q --no-config --format json --output "$out/ag.json" || true
+    "$peers/kingfisher" scan "$path" --no-update-check --no-validate -q --git-history full --rule betterleaks.aiven-auth-token -f json -o "$out/kf.json" >/dev/null 2>&1 || true
+    "$peers/betterleaks" git "$path" --isolate-rule aiven-auth-token --no-banner -s -l warn --exit-code 0 -o "$out/bl.json" >/dev/null 2>&1 || true
+  fi
+  python3 - "$out" <<'PY'
+import json, os, sys
+def count(path):
+    try:
+        text = open(path).read()
+    except OSError:
+        return "n/a"
+    try:
+        doc = json.loads(text)
+    except ValueError:  # JSON lines
+        return sum(1 for l in text.splitlines() if l.strip())
+    if isinstance(doc, dict):
+        doc = doc.get("findings", doc.get("results", []))
+    return len(doc) if isinstance(doc, list) else "n/a"
+d = sys.argv[1]
+print("| tool | findings |\n|---|---:|")
+for name, f in [("aivenguard (all Aiven rules)", "ag.json"), ("kingfisher (Aiven rule)", "kf.json"), ("betterleaks (Aiven rule)", "bl.json")]:
+    print(f"| {name} | {count(os.path.join(d, f))} |")
+PY
+  rm -rf "$out"
+}
+
 # Side by side with the peers, then against `rg -uuu -c aiven` (the cost of walking and reading).
 tree_bench() {
   RUNS=$runs "$shared/bench/compare.sh" tree "$1"
+  echo
+  findings tree "$1"
   echo
   hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin scan $1 --no-progress -q --format sarif --output /dev/null" \
     -n "rg -uuu -c aiven" "rg -uuu -c aiven $1" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
@@ -89,6 +126,8 @@ case $what in history|all)
   echo "## History: $(git -C "$hist" rev-list --all | wc -l) commits, $(git -C "$hist" count-objects -vH | sed -n 's/size-pack: //p') packed"
   recall_history
   RUNS=$runs "$shared/bench/compare.sh" history "$hist"
+  echo
+  findings history "$hist"
   echo
   hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin history $hist --no-progress -q --format sarif --output /dev/null" \
     -n "git cat-file --batch-all-objects --batch" "git -C $hist cat-file --batch-all-objects --batch --unordered" \
