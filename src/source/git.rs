@@ -389,10 +389,26 @@ fn introductions(repo: &Repository, targets: &HashSet<Oid>, commits: &[Oid]) -> 
     let mut dated: Vec<(i64, Oid)> =
         commits.iter().filter_map(|&c| repo.find_commit(c).ok().map(|k| (k.time().seconds(), c))).collect();
     dated.sort();
-    for (_, c) in dated {
-        let Ok(commit) = repo.find_commit(c) else { continue };
-        for (oid, path) in introduced(repo, &commit) {
-            if targets.contains(&oid) {
+    // Each commit's diff against its parents is independent of the others: diff in parallel, each
+    // worker with its own repository handle, and merge in date order (this walk diffs every commit
+    // of the history; serial, it was a tenth of a history scan). A chunk whose worker could not
+    // open the repository is diffed here afterwards.
+    let intro_of = |repo: &Repository, c: Oid| -> Vec<(Oid, String)> {
+        let Ok(commit) = repo.find_commit(c) else { return Vec::new() };
+        introduced(repo, &commit).into_iter().filter(|(o, _)| targets.contains(o)).collect()
+    };
+    let git_dir = repo.path().to_path_buf();
+    let chunks: Vec<Option<Vec<Vec<(Oid, String)>>>> = dated
+        .par_chunks(64)
+        .map_init(
+            || Repository::open(&git_dir).ok(),
+            |r, chunk| r.as_ref().map(|r| chunk.iter().map(|&(_, c)| intro_of(r, c)).collect()),
+        )
+        .collect();
+    for (chunk, found) in dated.chunks(64).zip(chunks) {
+        let found = found.unwrap_or_else(|| chunk.iter().map(|&(_, c)| intro_of(repo, c)).collect());
+        for (&(_, c), intro) in chunk.iter().zip(found) {
+            for (oid, path) in intro {
                 out.entry(oid).and_modify(|i| i.others += 1).or_insert(Intro { commit: c, path, others: 0 });
             }
         }
