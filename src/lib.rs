@@ -13,3 +13,8 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+
+// NOTE: zlib-rs, linked for its exported C symbols (`inflate`, `adler32`, ...): libgit2 resolves its
+// zlib calls to it instead of the system zlib. Inflating every object is most of a history scan;
+// on the 20,000-commit benchmark history this took a scan from 4.40 s to 3.14 s (same findings).
+use libz_rs_sys as _;

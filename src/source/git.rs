@@ -398,7 +398,9 @@ fn introductions(repo: &Repository, targets: &HashSet<Oid>, commits: &[Oid]) -> 
         introduced(repo, &commit).into_iter().filter(|(o, _)| targets.contains(o)).collect()
     };
     let git_dir = repo.path().to_path_buf();
-    let chunks: Vec<Option<Vec<Vec<(Oid, String)>>>> = dated
+    // Per chunk (None: its worker had no repository), per commit, the targets it introduces.
+    type Found = Option<Vec<Vec<(Oid, String)>>>;
+    let chunks: Vec<Found> = dated
         .par_chunks(64)
         .map_init(
             || Repository::open(&git_dir).ok(),
