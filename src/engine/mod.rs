@@ -79,14 +79,9 @@ pub struct Engine {
     pat_rules: Vec<Vec<usize>>,
     /// For each automaton pattern: whether it is a base64 form of a keyword.
     pat_fragment: Vec<bool>,
-    /// For each pattern, how its hits open decoding neighbourhoods: `None` never (a context word
-    /// only), `Some(None)` for every decoding, `Some(Some(ri))` for joins of literals only next to
-    /// a random-looking piece of rule `ri`'s `required_run` class (every rule the keyword belongs to
-    /// needs such a run).
-    decode_gate: Vec<Option<Option<usize>>>,
-    /// For each pattern: how far around its hits decoding looks. A keyword that is part of its
-    /// rules' secrets (`avns_`, a URI's host) needs no more than the longest such secret.
-    decode_radius: Vec<usize>,
+    /// For each pattern, how its hits open decoding neighbourhoods (`None`: a context word only,
+    /// which opens none).
+    decode_open: Vec<Option<DecodeOpen>>,
     /// For each rule, each context: which patterns count as context.
     ctx_pats: Vec<Vec<Vec<bool>>>,
     /// Radius of the regex window around a prefilter hit, per rule.
@@ -205,7 +200,6 @@ impl Engine {
                 .flatten()
         };
         let ac = automaton(&long);
-        // A few strings are found faster one `memmem` pass each than by a small automaton.
         let ctx_ac = (!second.is_empty())
             .then(|| {
                 AhoCorasick::builder()
@@ -246,26 +240,20 @@ impl Engine {
         let path_rules = rules.iter().enumerate().filter(|(_, r)| r.context_paths.is_some()).map(|(i, _)| i).collect();
         // NOTE: a context word alone opens no decoding: it opens no regex window either, and a
         // secret it could be context for has a prefilter keyword of its own nearby.
-        let decode_gate = (0..pats.len())
-            .map(|pi| {
-                let rs = &pat_rules[pi];
-                if rs.is_empty() {
-                    None
-                } else if rs.iter().all(|&ri| rules[ri].required_run.is_some()) {
-                    Some(Some(rs[0]))
-                } else {
-                    Some(None)
-                }
-            })
-            .collect();
-        let decode_radius = (0..pats.len())
-            .map(|pi| {
-                let rs = &pat_rules[pi];
-                if rs.is_empty() || rs.iter().any(|&ri| rules[ri].required_run.is_some()) {
-                    DECODE_RADIUS
-                } else {
-                    rs.iter().map(|&ri| rules[ri].max_len + 64).max().unwrap_or(0).min(DECODE_RADIUS)
-                }
+        let decode_open = pat_rules
+            .iter()
+            .map(|rs| {
+                let runs = rs.iter().filter(|&&ri| rules[ri].required_run.is_some()).count();
+                (!rs.is_empty()).then(|| DecodeOpen {
+                    // A keyword that is part of every one of its rules' secrets needs no more than
+                    // the longest such secret (plus a join).
+                    radius: if runs == 0 {
+                        rs.iter().map(|&ri| rules[ri].max_len + 64).max().unwrap_or(0).min(DECODE_RADIUS)
+                    } else {
+                        DECODE_RADIUS
+                    },
+                    piece_rule: (runs == rs.len()).then_some(rs[0]),
+                })
             })
             .collect();
         Engine {
@@ -279,8 +267,7 @@ impl Engine {
             pats,
             pat_rules,
             pat_fragment,
-            decode_gate,
-            decode_radius,
+            decode_open,
             ctx_pats,
             radius,
             win_lines,
@@ -448,8 +435,8 @@ impl Engine {
                 runs.extend(decode::run_around(bytes, h.start));
                 continue;
             }
-            let Some(gate) = self.decode_gate[h.pat as usize] else { continue };
-            let r = self.decode_radius[h.pat as usize];
+            let Some(open) = self.decode_open[h.pat as usize] else { continue };
+            let (gate, r) = (open.piece_rule, open.radius);
             let (lo, hi) = (h.start.saturating_sub(r), (h.end + r).min(bytes.len()));
             match nbhd.last_mut() {
                 Some(last) if lo <= last.1 => {
@@ -539,6 +526,17 @@ impl Engine {
                 || (self.ctx_second[ri][ci] && self.context_hits(bytes, wlo, whi).iter().any(counts))
         })
     }
+}
+
+/// How the hits of one keyword open decoding neighbourhoods.
+#[derive(Debug, Clone, Copy)]
+struct DecodeOpen {
+    /// How far around a hit decoding looks.
+    radius: usize,
+    /// `Some(ri)`: string literals are joined only after a random-looking piece of rule `ri`'s
+    /// `required_run` class (every rule of the keyword needs such a run: the pieces of a split API
+    /// token); `None`: every decoding applies.
+    piece_rule: Option<usize>,
 }
 
 /// Appends `[lo, hi)` to ranges sorted by start, merging it into the last one when they overlap.
