@@ -440,6 +440,8 @@ impl Engine {
             let (lo, hi) = (h.start.saturating_sub(r), (h.end + r).min(bytes.len()));
             match nbhd.last_mut() {
                 Some(last) if lo <= last.1 => {
+                    // Radii differ by keyword: a later hit can reach further back.
+                    last.0 = last.0.min(lo);
                     last.1 = last.1.max(hi);
                     last.2 = last.2.and(gate);
                 }
@@ -706,6 +708,53 @@ mod tests {
         assert_eq!(ms.len(), 1, "{ms:?}");
         assert_eq!(ms[0].secret, b"AVNS_q8Zt3LmR2xWk9vNc4Hp");
         assert_eq!(ms[0].decoding.as_deref(), Some("concat"));
+    }
+
+    #[test]
+    fn split_token_is_joined_and_found_whatever_hit_comes_first() {
+        // A token split across literals (Python's implicit concatenation), its context word two
+        // lines below, and an `AVNS_` password between them: the password's neighbourhood and the
+        // context word's merge, and the merged one still reaches back over the whole token.
+        let e = engine();
+        let t = token();
+        let pieces: Vec<String> =
+            t.as_bytes().chunks(62).map(|c| format!("    \"{}\"", String::from_utf8_lossy(c))).collect();
+        let text = format!(
+            "settings = dict(\n  credential=(\n{}\n  ),\n  db='AVNS_q8Zt3LmR2xWk9vNc4Hp')\n# aiven_token for the provider\n",
+            pieces.join("\n")
+        );
+        let ms = e.scan(text.as_bytes(), "settings.py");
+        let got: Vec<_> = ms.iter().map(|m| (e.rules()[m.rule].id.as_str(), m.decoding.as_deref())).collect();
+        assert_eq!(got, [("aiven-api-token", Some("concat")), ("aiven-service-password", None)], "{ms:?}");
+        assert_eq!(ms[0].secret, t.as_bytes());
+    }
+
+    #[test]
+    fn a_later_hit_with_a_longer_decoding_radius_widens_the_merged_neighbourhood() {
+        // A custom rule whose keyword is part of its short secret (small decoding radius) hit
+        // first, then the token's context word (full radius): the merged neighbourhood must reach
+        // back over the split token before both.
+        let extra = r#"
+[[rule]]
+id = "test-short-secret"
+name = "short"
+description = "test"
+severity = "low"
+confidence = "low"
+remediation = "none"
+keywords = ["zqpass_"]
+pattern = '(?P<secret>zqpass_[a-z0-9]{10})'
+max_len = 17
+"#;
+        let mut rules = crate::rules::builtin().unwrap_or_else(|e| panic!("{e}"));
+        rules.extend(crate::rules::parse_rules(extra, "test.toml").unwrap_or_else(|e| panic!("{e}")));
+        let e = Engine::new(rules);
+        let t = token();
+        let pieces: Vec<String> =
+            t.as_bytes().chunks(62).map(|c| format!("    \"{}\"", String::from_utf8_lossy(c))).collect();
+        let text = format!("cred = (\n{}\n)\nx = 'zqpass_k3j9x0q2m7'\n# aiven_token above\n", pieces.join("\n"));
+        let ids: Vec<_> = e.scan(text.as_bytes(), "a.py").iter().map(|m| e.rules()[m.rule].id.clone()).collect();
+        assert_eq!(ids, ["aiven-api-token", "test-short-secret"]);
     }
 
     #[test]
