@@ -427,32 +427,33 @@ impl Engine {
     /// - percent-encoding, escapes and split literals in a keyword's neighbourhood, when the
     ///   neighbourhood holds what they would undo.
     fn decode_pass(&self, bytes: &[u8], path: &str, depth: u8, hits: &[Hit]) -> Vec<Match> {
-        // Neighbourhoods, merged, each with the rule whose run class gates it (None: not gated).
-        let mut nbhd: Vec<(usize, usize, Option<usize>)> = Vec::new();
+        // Neighbourhoods, merged, in two lists: those open to every decoding, and those whose
+        // literal joins are gated by a rule's run class (kept apart, or one `AVNS_` or URI hit
+        // would open every token keyword's wide neighbourhood around it to every join).
+        let mut open: Vec<(usize, usize)> = Vec::new();
+        let mut gated: Vec<(usize, usize)> = Vec::new();
+        let mut gate_rule = None;
         let mut runs: Vec<(usize, usize)> = Vec::new();
         for h in hits {
             if self.pat_fragment[h.pat as usize] {
                 runs.extend(decode::run_around(bytes, h.start));
                 continue;
             }
-            let Some(open) = self.decode_open[h.pat as usize] else { continue };
-            let (gate, r) = (open.piece_rule, open.radius);
-            let (lo, hi) = (h.start.saturating_sub(r), (h.end + r).min(bytes.len()));
-            match nbhd.last_mut() {
-                Some(last) if lo <= last.1 => {
-                    // Radii differ by keyword: a later hit can reach further back.
-                    last.0 = last.0.min(lo);
-                    last.1 = last.1.max(hi);
-                    last.2 = last.2.and(gate);
+            let Some(d) = self.decode_open[h.pat as usize] else { continue };
+            let (lo, hi) = (h.start.saturating_sub(d.radius), (h.end + d.radius).min(bytes.len()));
+            match d.piece_rule {
+                None => push_merged(&mut open, lo, hi),
+                Some(ri) => {
+                    gate_rule.get_or_insert(ri);
+                    push_merged(&mut gated, lo, hi);
                 }
-                _ => nbhd.push((lo, hi, gate)),
             }
         }
+        let piece =
+            gate_rule.and_then(|ri| self.rules[ri].required_run.as_ref()).map(|(class, _)| (&**class, MIN_TOKEN_PIECE));
         let mut views = Vec::new();
-        for &(lo, hi, gate) in &nbhd {
+        for (&(lo, hi), piece) in open.iter().map(|r| (r, None)).chain(gated.iter().map(|r| (r, piece))) {
             runs.extend(decode::long_runs(bytes, lo, hi, MIN_ENCODED_TOKEN));
-            let piece =
-                gate.and_then(|ri| self.rules[ri].required_run.as_ref()).map(|(class, _)| (&**class, MIN_TOKEN_PIECE));
             let want = decode::Unescape::wanted(&bytes[lo..hi], piece);
             if want.any() {
                 views.extend(decode::unescape(bytes, lo, hi, want));
@@ -541,10 +542,12 @@ struct DecodeOpen {
     piece_rule: Option<usize>,
 }
 
-/// Appends `[lo, hi)` to ranges sorted by start, merging it into the last one when they overlap.
+/// Appends `[lo, hi)` to ranges pushed in order of the positions they were cut around, merging it
+/// into the last one when they overlap (it may reach further back than the last one when radii
+/// differ).
 fn push_merged(ranges: &mut Vec<(usize, usize)>, lo: usize, hi: usize) {
     match ranges.last_mut() {
-        Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+        Some(last) if lo <= last.1 => *last = (last.0.min(lo), last.1.max(hi)),
         _ => ranges.push((lo, hi)),
     }
 }
