@@ -91,6 +91,8 @@ pub struct Engine {
     win_lines: Vec<Option<(usize, usize)>>,
     /// Rules that have context paths (checked per blob).
     path_rules: Vec<usize>,
+    /// Length of the longest keyword pattern.
+    max_pat_len: usize,
 }
 
 impl Engine {
@@ -250,7 +252,9 @@ impl Engine {
                 })
             })
             .collect();
+        let max_pat_len = pats.iter().map(String::len).max().unwrap_or(0);
         Engine {
+            max_pat_len,
             rules,
             ac,
             short,
@@ -300,33 +304,51 @@ impl Engine {
                 continue;
             }
             let by_path = path_ctx.contains(&ri);
+            // A context path makes the whole blob the window.
+            let whole = by_path && !unknown_path;
             regions.clear();
-            if by_path && !unknown_path {
+            let rule_hits = || hits.iter().filter(|h| self.pat_rules[h.pat as usize].contains(&ri));
+            if whole {
                 regions.push((0, bytes.len()));
-            } else {
+            } else if rule.required_run.is_some() {
+                // The widest each hit's window can be: runs are looked for in these first (a
+                // probe every `min` bytes), and a hit's own window is worked out only for the
+                // rare run near it (text dense with keywords has no run near most of its hits).
                 let r = self.radius[ri];
-                for h in hits.iter().filter(|h| self.pat_rules[h.pat as usize].contains(&ri)) {
-                    let (lo, hi) = match self.win_lines[ri] {
-                        Some((up, down)) => (
-                            lines_back(bytes, h.start, up).saturating_sub(rule.max_len),
-                            (lines_forward(bytes, h.end, down) + rule.max_len).min(bytes.len()),
-                        ),
-                        None => (h.start.saturating_sub(r), (h.end + r).min(bytes.len())),
-                    };
+                for h in rule_hits() {
+                    push_merged(&mut regions, h.start.saturating_sub(r), (h.end + r).min(bytes.len()));
+                }
+            } else {
+                for h in rule_hits() {
+                    let (lo, hi) = self.hit_window(ri, bytes, h);
                     push_merged(&mut regions, lo, hi);
                 }
             }
             if let Some((class, min)) = &rule.required_run {
-                // Narrow each window to the runs a match must lie in (two bytes of slack for `=`).
+                // Narrow the windows to the runs a match must lie in (two bytes of slack for `=`),
+                // keeping a run only if it reaches into the window of a hit.
                 let mut runs = Vec::new();
                 for &(lo, hi) in &regions {
-                    runs.extend(
-                        decode::class_runs(bytes, lo, hi, *min, class)
-                            .into_iter()
-                            .map(|(s, e)| (s, (e + 2).min(bytes.len()))),
-                    );
+                    runs.extend(decode::class_runs(bytes, lo, hi, *min, class));
                 }
-                regions = runs;
+                runs.dedup();
+                if !whole {
+                    let r = self.radius[ri];
+                    runs.retain(|&(s, e)| {
+                        // Hits are sorted by start, and none is longer than the longest keyword.
+                        let first = hits.partition_point(|h| h.start + self.max_pat_len + r <= s);
+                        hits[first..]
+                            .iter()
+                            .take_while(|h| h.start < e + r)
+                            .filter(|h| self.pat_rules[h.pat as usize].contains(&ri))
+                            .any(|h| {
+                                let (lo, hi) = self.hit_window(ri, bytes, h);
+                                s < hi && e > lo
+                            })
+                    });
+                }
+                regions.clear();
+                regions.extend(runs.into_iter().map(|(s, e)| (s, (e + 2).min(bytes.len()))));
             }
             for &(lo, hi) in &regions {
                 for re in &rule.regexes {
@@ -352,6 +374,18 @@ impl Engine {
             found.extend(decoded);
         }
         resolve_overlaps(&self.rules, found)
+    }
+
+    /// The regex window of rule `ri` around hit `h`: the lines its contexts reach, or its radius.
+    fn hit_window(&self, ri: usize, bytes: &[u8], h: &Hit) -> (usize, usize) {
+        let max_len = self.rules[ri].max_len;
+        match self.win_lines[ri] {
+            Some((up, down)) => (
+                lines_back(bytes, h.start, up).saturating_sub(max_len),
+                (lines_forward(bytes, h.end, down) + max_len).min(bytes.len()),
+            ),
+            None => (h.start.saturating_sub(self.radius[ri]), (h.end + self.radius[ri]).min(bytes.len())),
+        }
     }
 
     /// Every keyword occurrence (case-insensitive), sorted by position.
@@ -648,6 +682,23 @@ mod tests {
             ids(&e, &format!("{{\"auth_token\": \"{t}\"}}"), "home/.config/aiven/aiven-credentials.json"),
             ["aiven-api-token"]
         );
+    }
+
+    #[test]
+    fn token_among_many_keyword_hits_is_found_once() {
+        // Hundreds of hits whose windows all reach the token's run, and a run no hit's window
+        // reaches (too many lines away from every hit, though within its byte radius).
+        let e = engine();
+        let t = token();
+        let above = "aiven x\n".repeat(300);
+        let text = format!("{above}AIVEN_TOKEN={t}\n{above}");
+        let ms = e.scan(text.as_bytes(), "a.env");
+        assert_eq!(ms.len(), 1, "{ms:?}");
+        assert_eq!(ms[0].secret, t.as_bytes());
+        let far = format!("aiven_token:\n{}value: {t}\n", "#\n".repeat(12));
+        assert!(e.scan(far.as_bytes(), "a.yml").is_empty());
+        let near = format!("aiven_token:\n{}value: {t}\n", "#\n".repeat(8));
+        assert_eq!(e.scan(near.as_bytes(), "a.yml").len(), 1);
     }
 
     #[test]
