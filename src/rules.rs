@@ -122,6 +122,8 @@ struct ContextSpec {
 struct RunSpec {
     class: String,
     min: usize,
+    #[serde(default)]
+    max: Option<usize>,
 }
 
 /// One rule as written in TOML.
@@ -226,9 +228,9 @@ pub struct Rule {
     pub max_len: usize,
     /// Minimum Shannon entropy (bits per byte) of the secret.
     pub min_entropy: Option<f64>,
-    /// Every match lies in a run of at least `.1` bytes of class `.0`: the regex runs only on
-    /// such runs.
-    pub required_run: Option<(Box<[bool; 256]>, usize)>,
+    /// Every match lies in a run of class `.0` at least `.1` and at most `.2` bytes long: the
+    /// regex runs only on such runs.
+    pub required_run: Option<(Box<[bool; 256]>, usize, usize)>,
     /// Extra checks on the secret.
     pub validators: Vec<Validator>,
     /// File paths that are context on their own (the whole file is searched).
@@ -316,7 +318,10 @@ fn compile(spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
     let not_after = spec.not_followed_by.as_deref().map(byte_class).transpose().map_err(invalid)?;
     let required_run = match &spec.required_run {
         Some(r) if r.min == 0 => return Err(invalid("required_run.min must be at least 1".into())),
-        Some(r) => Some((byte_class(&r.class).map_err(invalid)?, r.min)),
+        Some(RunSpec { max: Some(max), min, .. }) if max < min => {
+            return Err(invalid(format!("required_run.max ({max}) is less than required_run.min ({min})")))
+        }
+        Some(r) => Some((byte_class(&r.class).map_err(invalid)?, r.min, r.max.unwrap_or(usize::MAX))),
         None => None,
     };
     let context_paths = if spec.context_paths.is_empty() {
@@ -558,6 +563,20 @@ mod tests {
         let text = "[[rule]]\nid = \"x-y\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nconfidence = \"low\"\nkeywords = [\"abc\"]\npattern = 'abc'\nremediation = \"r\"\n";
         let err = parse_rules(text, "mine.toml").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn required_run_bounds_are_checked() {
+        let rule = |run: &str| {
+            format!("[[rule]]\nid = \"x-y\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nconfidence = \"low\"\nkeywords = [\"abc\"]\npattern = '(?P<secret>[a-z]+)'\nremediation = \"r\"\nrequired_run = {run}\n")
+        };
+        let err = |run: &str| parse_rules(&rule(run), "mine.toml").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err("{ class = \"a-z\", min = 0 }").contains("required_run.min must be at least 1"));
+        assert!(err("{ class = \"a-z\", min = 9, max = 8 }")
+            .contains("required_run.max (8) is less than required_run.min (9)"));
+        let ok =
+            parse_rules(&rule("{ class = \"a-z\", min = 8, max = 8 }"), "mine.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ok[0].required_run.as_ref().map(|r| (r.1, r.2)), Some((8, 8)));
     }
 
     #[test]

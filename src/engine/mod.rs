@@ -324,7 +324,7 @@ impl Engine {
                     push_merged(&mut regions, lo, hi);
                 }
             }
-            if let Some((class, min)) = &rule.required_run {
+            if let Some((class, min, max)) = &rule.required_run {
                 // Narrow the windows to the runs a match must lie in (two bytes of slack for `=`),
                 // keeping a run only if it reaches into the window of a hit.
                 let mut runs = Vec::new();
@@ -332,6 +332,7 @@ impl Engine {
                     runs.extend(decode::class_runs(bytes, lo, hi, *min, class));
                 }
                 runs.dedup();
+                runs.retain(|&(s, e)| e - s <= *max);
                 if !whole {
                     let r = self.radius[ri];
                     runs.retain(|&(s, e)| {
@@ -476,8 +477,9 @@ impl Engine {
                 }
             }
         }
-        let piece =
-            gate_rule.and_then(|ri| self.rules[ri].required_run.as_ref()).map(|(class, _)| (&**class, MIN_TOKEN_PIECE));
+        let piece = gate_rule
+            .and_then(|ri| self.rules[ri].required_run.as_ref())
+            .map(|(class, _, _)| (&**class, MIN_TOKEN_PIECE));
         let mut views = Vec::new();
         for (&(lo, hi), piece) in open.iter().map(|r| (r, None)).chain(gated.iter().map(|r| (r, piece))) {
             runs.extend(decode::long_runs(bytes, lo, hi, MIN_ENCODED_TOKEN));
@@ -699,6 +701,17 @@ mod tests {
         assert!(e.scan(far.as_bytes(), "a.yml").is_empty());
         let near = format!("aiven_token:\n{}value: {t}\n", "#\n".repeat(8));
         assert_eq!(e.scan(near.as_bytes(), "a.yml").len(), 1);
+    }
+
+    #[test]
+    fn token_length_is_bounded_by_its_run() {
+        // 420 base64 characters is the longest token; 424 (still a multiple of 4) is not one.
+        let e = engine();
+        let t = token();
+        let long = format!("{t}{}", &t[..52]);
+        assert_eq!(long.len(), 424);
+        assert!(ids(&e, &format!("AIVEN_TOKEN={long}\n"), "a.env").is_empty());
+        assert_eq!(ids(&e, &format!("AIVEN_TOKEN={}\n", &long[..420]), "a.env"), ["aiven-api-token"]);
     }
 
     #[test]
