@@ -52,14 +52,32 @@ impl Unescape {
             matches!(region.get(i + 1..i + 3), Some([b'2', b'b' | b'B' | b'f' | b'F']) | Some([b'3', b'd' | b'D']))
         });
         let escapes = memchr::memchr_iter(b'\\', region).any(|i| matches!(region.get(i + 1), Some(b'/' | b'u')));
-        let concat = memchr::memchr2_iter(b'"', b'\'', region).any(|i| {
+        // A quote that closes a literal follows `need` bytes that are not quotes (a random piece, or
+        // the 5 secret-like bytes `literal_join` wants): the next `need` bytes after a quote hold no
+        // quote worth looking at, so the search skips them (code is dense with quotes).
+        let need = match piece {
+            None => 5,
+            Some((class, len)) if !class[usize::from(b'"')] && !class[usize::from(b'\'')] => len,
+            Some(_) => 0,
+        };
+        let mut concat = false;
+        let mut from = 0;
+        while let Some(k) = memchr::memchr2(b'"', b'\'', &region[from..]) {
+            let i = from + k;
+            from = i + 1 + need;
             // The cheap test first: most quotes in code close a word.
             let piece_ok = match piece {
                 None => true,
                 Some((class, len)) => i >= len && is_random_piece(&region[i - len..i], class),
             };
-            piece_ok && literal_join(region, i, region.len()).is_some()
-        });
+            if piece_ok && literal_join(region, i, region.len()).is_some() {
+                concat = true;
+                break;
+            }
+            if from >= region.len() {
+                break;
+            }
+        }
         Unescape { percent, escapes, concat }
     }
 
@@ -359,6 +377,18 @@ mod tests {
         let piece = Some((&B64, 20));
         assert!(Unescape::wanted(b"t = \"q8Zt3LmR2xWk9vNc4Hp7Yb\" +\n \"x9Lm2Qr8Zt3LmR2xWk9vN\"", piece).concat);
         assert!(Unescape::wanted(b"t = \"AVNS_ab\" + \"cdefg\"", None).concat);
+        // Quote-dense code before the pieces: the quotes skipped after each quote hide none that
+        // could close a piece (the opening quote of the piece is the closest).
+        // (A piece of exactly 20 characters: its closing quote is the first one not skipped.)
+        assert!(
+            Unescape::wanted(
+                b"f(\"a\",\"b\",'c')\nservice_token_value = \"q8Zt3LmR2xWk9vNc4Hp7\" +\n \"x9Lm2Qr8Zt3LmR2xWk9vN\"",
+                piece
+            )
+            .concat
+        );
+        assert!(Unescape::wanted(b"f('a','b') + 'AVNS_ab' + 'cdefg'", None).concat);
+        assert!(Unescape::wanted(b"\"\"q8Zt3LmR2xWk9vNc4Hp7Yb\"\n\"x9Lm2Qr8Zt3LmR2xWk9vN\"", piece).concat);
         assert!(!Unescape::wanted(b"t = \"AVNS_ab\" + \"cdefg\"", piece).concat);
         for words in [
             &b"p = \"github.com/loader/api/pkg\" + \"/region/alpha/beta\""[..],
