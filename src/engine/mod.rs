@@ -427,9 +427,16 @@ impl Engine {
         for &(pi, off) in &self.expand[a] {
             let Some(s) = at.checked_sub(off) else { continue };
             let p = self.pats[pi as usize].as_bytes();
-            let found = match text.get(s..s + p.len()) {
-                Some(t) if fold => t.eq_ignore_ascii_case(p),
-                t => t == Some(p),
+            let Some(t) = text.get(s..s + p.len()) else { continue };
+            let (Some((&t0, &t1)), Some((&p0, &p1))) = (t.first().zip(t.last()), p.first().zip(p.last())) else {
+                continue;
+            };
+            // The end bytes first: most keywords that contain an anchor differ from the text there
+            // (`aiven` hits, `aiven_token` and `provider "aiven"` do not follow).
+            let found = if fold {
+                t0.to_ascii_lowercase() == p0 && t1.to_ascii_lowercase() == p1 && t.eq_ignore_ascii_case(p)
+            } else {
+                t0 == p0 && t1 == p1 && t == p
             };
             if found {
                 hits.push(Hit { pat: pi, start: s, end: s + p.len() });
