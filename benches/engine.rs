@@ -2,8 +2,9 @@
 //! (criterion). Inputs are made here from a fixed seed (source-like text without keywords, the same
 //! text with Aiven lines and planted fake secrets, binary bytes), or read from a directory given in
 //! `AIVENGUARD_BENCH_CORPUS` (all its files, in memory). Each input is also searched for the single
-//! literal `aiven` with `memchr::memmem` (what `rg -c aiven` does per byte): the engine's throughput
-//! over that floor is its cost. `cargo bench --bench engine -- corpus` runs only the inputs whose
+//! literal `aiven` with `memchr::memmem` (what `rg -c aiven` does per byte), and run through the
+//! engine's keyword pass alone: the engine's throughput against those two floors is the cost of the
+//! keyword search and of the work near hits. `cargo bench --bench engine -- corpus` runs only the inputs whose
 //! name holds `corpus` (criterion's filter). Under `cargo test --benches` each runs once, on small
 //! inputs.
 
@@ -141,6 +142,11 @@ fn engine_throughput(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(bytes as u64)).sample_size(10);
         g.bench_with_input(BenchmarkId::new("engine", format!("{found} findings")), &files, |b, files| {
             b.iter(|| files.iter().map(|f| engine.scan(f, "bench.txt").len()).sum::<usize>())
+        });
+        // The keyword pass alone (lower-casing copy, the anchor automaton, short anchors, sorted
+        // hits): what a scan costs when nothing near the hits needs looking at.
+        g.bench_with_input(BenchmarkId::new("keyword pass", "prefilter only"), &files, |b, files| {
+            b.iter(|| files.iter().map(|f| engine.keyword_count(f)).sum::<usize>())
         });
         g.bench_with_input(BenchmarkId::new("memmem(aiven)", "floor"), &files, |b, files| {
             b.iter(|| files.iter().map(|f| finder.find_iter(f).count()).sum::<usize>())

@@ -389,6 +389,12 @@ impl Engine {
         }
     }
 
+    /// How many keyword occurrences the prefilter pass finds in `bytes`: that pass alone, the part
+    /// of a scan every byte pays (for benchmarks).
+    pub fn keyword_count(&self, bytes: &[u8]) -> usize {
+        self.keyword_hits(bytes).len()
+    }
+
     /// Every keyword occurrence (case-insensitive), sorted by position.
     fn keyword_hits(&self, bytes: &[u8]) -> Vec<Hit> {
         thread_local! {
