@@ -100,13 +100,43 @@ PY
   rm -rf "$out"
 }
 
-# Side by side with the peers, then against `rg -uuu -c aiven` (the cost of walking and reading).
+# A rule file with the built-in rules' prefilter and encoded keywords and a pattern that never
+# matches: a scan with it pays the walk, the reads and the keyword pass, and next to nothing near
+# hits (the floor of this design on keyword-dense text).
+floor_rules=$bench/keyword-pass-only.toml
+python3 - rules "$floor_rules" <<'PY'
+import glob, json, sys, tomllib
+kw, enc = [], []
+for f in sorted(glob.glob(sys.argv[1] + "/*.toml")):
+    for r in tomllib.load(open(f, "rb"))["rule"]:
+        kw += [k for k in r.get("keywords", []) if k not in kw]
+        enc += [k for k in r.get("encoded_keywords", []) if k not in enc]
+with open(sys.argv[2], "w") as out:
+    out.write(f"""[[rule]]
+id = "keyword-pass-only"
+name = "keyword pass only"
+description = "benchmark floor"
+severity = "low"
+confidence = "low"
+remediation = "none"
+keywords = {json.dumps(kw + ["zqxjaiven"])}
+encoded_keywords = {json.dumps(enc)}
+pattern = '(?P<secret>zqxjaiven[0-9]{{4}})'
+max_len = 13
+[[rule.examples]]
+text = 'zqxjaiven1234'
+""")
+PY
+
+# Side by side with the peers, then against `rg -uuu -c aiven` (the cost of walking and reading)
+# and the keyword pass alone.
 tree_bench() {
   RUNS=$runs "$shared/bench/compare.sh" tree "$1"
   echo
   findings tree "$1"
   echo
   hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin scan $1 --no-progress -q --format sarif --output /dev/null" \
+    -n "aivenguard, keyword pass only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $floor_rules" \
     -n "rg -uuu -c aiven" "rg -uuu -c aiven $1" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
   echo
 }
