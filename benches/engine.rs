@@ -4,9 +4,9 @@
 //! `AIVENGUARD_BENCH_CORPUS` (all its files, in memory). Each input is also searched for the single
 //! literal `aiven` with `memchr::memmem` (what `rg -c aiven` does per byte), and run through the
 //! engine's keyword pass alone: the engine's throughput against those two floors is the cost of the
-//! keyword search and of the work near hits. `cargo bench --bench engine -- corpus` runs only the inputs whose
-//! name holds `corpus` (criterion's filter). Under `cargo test --benches` each runs once, on small
-//! inputs.
+//! keyword search and of the work near hits. `cargo bench --bench engine -- corpus` runs only the
+//! inputs whose name holds `corpus` (criterion's filter). Under `cargo test --benches` each runs
+//! once, on small inputs.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
