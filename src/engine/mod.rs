@@ -3,6 +3,7 @@
 //! in windows around those hits; validators and context checks filter; decoding passes re-scan
 //! bounded regions of text input; overlapping matches keep the most specific rule.
 
+mod buckets;
 pub mod decode;
 pub mod validate;
 
@@ -60,8 +61,11 @@ struct Hit {
 pub struct Engine {
     rules: Vec<Rule>,
     /// Stage one, over the whole blob: the anchors of the prefilter keywords and base64
-    /// fragments, 4 bytes or longer.
+    /// fragments, 4 bytes or longer, in the order that groups them into Teddy buckets well (see
+    /// [`buckets`]; some repeated).
     ac: Option<AhoCorasick>,
+    /// For each pattern of `ac`: its anchor (index into `expand`).
+    ac_anchor: Vec<usize>,
     /// Stage one: anchors shorter than 4 bytes, one `memmem` search each.
     short: Vec<(memchr::memmem::Finder<'static>, usize)>,
     /// Stage two, only in the context window of a candidate that passed every other check (rare):
@@ -204,7 +208,8 @@ impl Engine {
                 })
                 .flatten()
         };
-        let ac = automaton(&long, MatchKind::LeftmostFirst, false);
+        let ac_anchor = buckets::teddy_order(&long.iter().map(|&i| pats[i].as_bytes()).collect::<Vec<_>>());
+        let ac = automaton(&ac_anchor.iter().map(|&k| long[k]).collect::<Vec<_>>(), MatchKind::LeftmostFirst, false);
         // Stage two searches raw bytes (no lower-cased copy) and reports overlapping matches.
         let ctx_ac = automaton(&second, MatchKind::Standard, true);
         let short: Vec<(memchr::memmem::Finder<'static>, usize)> = short_ids
@@ -259,6 +264,7 @@ impl Engine {
             max_pat_len,
             rules,
             ac,
+            ac_anchor,
             short,
             ctx_ac,
             expand,
@@ -421,7 +427,7 @@ impl Engine {
                         if m.start() >= own.end {
                             break;
                         }
-                        self.expand_hit(text, lo, m.pattern().as_usize(), m.start(), false, &mut hits);
+                        self.expand_hit(text, lo, self.ac_anchor[m.pattern().as_usize()], m.start(), false, &mut hits);
                     }
                 }
                 for (f, a) in &self.short {
