@@ -127,11 +127,12 @@ pub fn build(bytes: &[u8], path: &str, matches: Vec<Match>, rules: &[Rule]) -> V
     if matches.is_empty() {
         return Vec::new();
     }
-    let line_starts = line_starts(bytes, matches.iter().map(|m| m.end).max().unwrap_or(0));
+    // Matches come sorted by offset: line numbers are counted on from the previous one.
+    let mut lines = Lines::default();
     let mut out = Vec::with_capacity(matches.len());
     for m in matches {
-        let (line, column) = position_in(bytes, &line_starts, m.start);
-        let (end_line, end_column) = position_in(bytes, &line_starts, m.end);
+        let (line, line_start, column) = lines.locate(bytes, m.start);
+        let (end_line, _, end_column) = lines.clone().locate(bytes, m.end);
         let secret = String::from_utf8_lossy(&m.secret).into_owned();
         let rule = &rules[m.rule];
         out.push(Finding {
@@ -144,7 +145,7 @@ pub fn build(bytes: &[u8], path: &str, matches: Vec<Match>, rules: &[Rule]) -> V
             end_column,
             preview: redact(&secret),
             fingerprint: fingerprint(&rule.id, &m.secret),
-            line_hash: line_hash(bytes, &line_starts, line),
+            line_hash: line_hash(bytes, line_start),
             secret,
             allow: inline_allow(bytes, m.start),
             decoding: m.decoding,
@@ -156,16 +157,60 @@ pub fn build(bytes: &[u8], path: &str, matches: Vec<Match>, rules: &[Rule]) -> V
 
 /// 1-based line and UTF-16 column of byte offset `off`.
 pub fn position(bytes: &[u8], off: usize) -> (usize, usize) {
-    position_in(bytes, &line_starts(bytes, off), off)
+    let (line, _, column) = Lines::default().locate(bytes, off);
+    (line, column)
 }
 
-/// [`position`] with the line starts (up to `off` at least) already known.
-fn position_in(bytes: &[u8], starts: &[usize], off: usize) -> (usize, usize) {
-    let off = off.min(bytes.len());
-    let line = starts.partition_point(|&s| s <= off).max(1);
-    let start = starts[line - 1];
-    let col = bytes[start..off].chars().map(char::len_utf16).sum::<usize>() + 1;
-    (line, col)
+/// Where line numbers were last counted to: offset `at` is on line `line`.
+#[derive(Debug, Clone, Copy)]
+struct Lines {
+    at: usize,
+    line: usize,
+}
+
+impl Default for Lines {
+    fn default() -> Self {
+        Lines { at: 0, line: 1 }
+    }
+}
+
+impl Lines {
+    /// 1-based line, the offset where that line starts, and the 1-based UTF-16 column of byte offset
+    /// `off`. Counts newlines from the last offset asked for when `off` is not before it.
+    fn locate(&mut self, bytes: &[u8], off: usize) -> (usize, usize, usize) {
+        let off = off.min(bytes.len());
+        if off < self.at {
+            *self = Lines::default();
+        }
+        self.line += count_newlines(&bytes[self.at..off]);
+        self.at = off;
+        let start = memchr::memrchr(b'\n', &bytes[..off]).map_or(0, |i| i + 1);
+        let col = bytes[start..off].chars().map(char::len_utf16).sum::<usize>() + 1;
+        (self.line, start, col)
+    }
+}
+
+/// Newlines in `b`: 32 bytes at a time into byte-wide counters (at most 255 steps before they are
+/// added up), which the compiler turns into vector compares. One `memchr` call a line was a tenth of
+/// the time of building findings deep in long files.
+fn count_newlines(b: &[u8]) -> usize {
+    let mut n = 0;
+    let mut chunks = b.chunks_exact(32);
+    loop {
+        let mut acc = [0u8; 32];
+        let mut steps = 0;
+        for c in chunks.by_ref().take(255) {
+            for (a, &x) in acc.iter_mut().zip(c) {
+                *a += u8::from(x == b'\n');
+            }
+            steps += 1;
+        }
+        n += acc.iter().map(|&a| usize::from(a)).sum::<usize>();
+        if steps < 255 {
+            break;
+        }
+    }
+    n + chunks.remainder().iter().filter(|&&c| c == b'\n').count()
 }
 
 /// The reference computation (tests only): GitHub's `primaryLocationLineHash` for lines `1..=upto` of `bytes` (every line with
@@ -178,12 +223,6 @@ pub fn line_hashes(bytes: &[u8], upto: usize) -> Vec<String> {
     let raw = raw_line_hashes(bytes, upto);
     let n = raw.last().map_or(0, |(l, _)| *l);
     (1..=n).map(|l| hash_of_line(&raw, l)).collect()
-}
-
-/// Byte offsets where lines 1, 2, … start, up to the line holding `upto`.
-fn line_starts(bytes: &[u8], upto: usize) -> Vec<usize> {
-    let upto = upto.min(bytes.len());
-    std::iter::once(0).chain(memchr::memchr_iter(b'\n', &bytes[..upto]).map(|i| i + 1)).collect()
 }
 
 /// The 100 code units GitHub hashes for the line starting at byte `start`: the next 100 that are
@@ -251,8 +290,7 @@ impl Iterator for Window<'_> {
 /// and a count of the earlier lines with the same window (compared lazily, so most earlier lines
 /// cost a character or two). Gives the same values as GitHub's rolling computation (tested against
 /// it) without hashing the whole file.
-fn line_hash(bytes: &[u8], starts: &[usize], line: usize) -> String {
-    let Some(&start) = starts.get(line - 1) else { return "0:1".into() };
+fn line_hash(bytes: &[u8], start: usize) -> String {
     let window: Vec<u64> = Window::new(bytes, start).collect();
     let hash = window.iter().fold(0u64, |h, &u| h.wrapping_mul(MOD).wrapping_add(u));
     // Most lines differ from this one in their first hashed byte: compare that first (a CR
@@ -263,11 +301,25 @@ fn line_hash(bytes: &[u8], starts: &[usize], line: usize) -> String {
             .find(|&&b| b != b' ' && b != b'\t')
             .map(|&b| if b == b'\r' { b'\n' } else { b })
     };
-    let want = first(start);
-    let same = starts[..line - 1]
-        .iter()
-        .filter(|&&s| first(s) == want && Window::new(bytes, s).eq(window.iter().copied()))
-        .count();
+    let same_window = |s: usize| Window::new(bytes, s).eq(window.iter().copied());
+    let before = &bytes[..start];
+    let same = match first(start) {
+        // The earlier lines that open with that byte: its occurrences with nothing but spaces and
+        // tabs between them and the start of their line (one `memchr` for a byte that is rarely
+        // every line's first, instead of one per line).
+        Some(w) if w != b'\n' => memchr::memchr_iter(w, before)
+            .filter_map(|p| {
+                let s = before[..p].iter().rposition(|&b| b != b' ' && b != b'\t').map_or(0, |i| i + 1);
+                (s == 0 || before[s - 1] == b'\n').then_some(s)
+            })
+            .filter(|&s| same_window(s))
+            .count(),
+        // A blank line (or the end of the file): every earlier line start.
+        want => std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', before).map(|i| i + 1))
+            .filter(|&s| s < start && first(s) == want && same_window(s))
+            .count(),
+    };
     format!("{hash:x}:{}", same + 1)
 }
 
@@ -430,6 +482,25 @@ mod tests {
     }
 
     #[test]
+    fn newline_counts_and_line_positions_are_exact() {
+        // All newlines: the byte-wide counters would wrap past 255 steps of 32 bytes.
+        for len in [0, 1, 31, 32, 33, 255 * 32 - 1, 255 * 32, 255 * 32 + 1, 3 * 255 * 32 + 17] {
+            assert_eq!(count_newlines(&vec![b'\n'; len]), len);
+            let mixed: Vec<u8> = (0..len).map(|i| if i % 7 == 0 { b'\n' } else { b'x' }).collect();
+            assert_eq!(count_newlines(&mixed), len.div_ceil(7));
+        }
+        let text = b"one\ntwo\n\nfour";
+        let mut lines = Lines::default();
+        assert_eq!(lines.locate(text, 5), (2, 4, 2));
+        assert_eq!(lines.locate(text, 8), (3, 8, 1));
+        assert_eq!(lines.locate(text, 9), (4, 9, 1));
+        assert_eq!(lines.locate(text, 12), (4, 9, 4));
+        // Backwards: counted again from the start.
+        assert_eq!(lines.locate(text, 1), (1, 0, 2));
+        assert_eq!(lines.locate(text, 99), (4, 9, 5));
+    }
+
+    #[test]
     fn direct_line_hash_agrees_with_the_rolling_one() {
         let mut x: u32 = 12345;
         let alphabet = ["a", "b", " ", "\t", "\n", "\r\n", "\r", "é", "😀", "xyz", "\n\n"];
@@ -445,14 +516,13 @@ mod tests {
             let s = s.replace("\r\n", "\u{1}").replace('\r', "").replace('\u{1}', "\r\n");
             let b = s.as_bytes();
             let rolling = line_hashes(b, usize::MAX);
-            let starts = line_starts(b, b.len());
+            let starts: Vec<usize> = std::iter::once(0).chain(memchr::memchr_iter(b'\n', b).map(|i| i + 1)).collect();
             for (i, want) in rolling.iter().enumerate() {
-                assert_eq!(&line_hash(b, &starts, i + 1), want, "line {} of {s:?}", i + 1);
+                assert_eq!(&line_hash(b, starts[i]), want, "line {} of {s:?}", i + 1);
             }
         }
         let rep = "Lorem ipsum dolor sit amet.\n".repeat(10);
-        let starts = line_starts(rep.as_bytes(), rep.len());
-        assert_eq!(line_hash(rep.as_bytes(), &starts, 6), "a7f2ff13bc495cf2:6");
+        assert_eq!(line_hash(rep.as_bytes(), 5 * 28), "a7f2ff13bc495cf2:6");
     }
 
     #[test]
