@@ -1,13 +1,13 @@
 //! Which patterns share a Teddy bucket in the keyword pass.
 //!
 //! The keyword pass is aho-corasick's Teddy: a SIMD search that, for each of its 8 buckets, keeps
-//! one set of allowed low and high nibbles per position of a 4-byte fingerprint, the union over the
-//! bucket's patterns. A bucket reports a candidate wherever each of four bytes has an allowed low
-//! and high nibble, so patterns that share a bucket also match mixes of their bytes: a bucket of
-//! `aiven` and `ywl2zw` also accepts `ygle` and `qwf5`. Each candidate is then verified, one
-//! pattern at a time.
-//! On the synthetic benchmark tree, the patterns in the order they are written made 452k
-//! candidates for 36k matches, most of them in `aiven`'s bucket.
+//! one set of allowed low and high nibbles per position of a fingerprint (the first 3 or 4 bytes),
+//! the union over the bucket's patterns. A bucket reports a candidate wherever each byte has an
+//! allowed low and high nibble, so patterns that share a bucket also match mixes of their bytes: a
+//! bucket of `aiven` and `ywl2zw` also accepts `ygl` and `qwf`. Each candidate is then verified,
+//! one pattern at a time. On the synthetic benchmark tree, the patterns in the order they are
+//! written made 452k candidates (4-byte fingerprints) for 36k matches, most of them in `aiven`'s
+//! bucket; grouped here, 41k.
 //!
 //! The builder puts a pattern in bucket `7 - id % 8` (`id` its position in the list), unless an
 //! earlier pattern has the same low nibbles in its fingerprint, whose bucket it then joins. So the
@@ -25,7 +25,7 @@ const BUCKETS: usize = 8;
 /// Patterns that keep Teddy slim: with more, aho-corasick switches to fat Teddy (16 buckets, half
 /// the bytes per step), so the layout never makes the list longer than this.
 const SLOTS: usize = 32;
-/// Fingerprint length: the first 4 bytes of each pattern (the stage-one anchors are all that long).
+/// Longest fingerprint: the first 4 bytes of each pattern (fewer when a pattern is shorter).
 const MASK: usize = 4;
 
 /// How often each byte occurs in lower-cased source text, per million bytes: measured on the
@@ -50,18 +50,21 @@ const FREQ: [u32; 256] = [
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 ];
 
-/// The order to give the Teddy builder for `pats` (lower-cased, each at least 4 bytes long): a list
-/// of indices into `pats`, every index at least once, some repeated to fill a bucket's slot. The
-/// identity when the patterns do not fit slim Teddy's 32 slots.
+/// The order to give the Teddy builder for `pats` (lower-cased): a list of indices into `pats`,
+/// every index at least once, some repeated to fill a bucket's slot. The identity when the patterns
+/// do not fit slim Teddy's 32 slots or one is shorter than 3 bytes.
 pub fn teddy_order(pats: &[&[u8]]) -> Vec<usize> {
     let identity: Vec<usize> = (0..pats.len()).collect();
-    if pats.len() > SLOTS || pats.iter().any(|p| p.len() < MASK) {
+    // Teddy's fingerprint: as many bytes as the shortest pattern has, up to 4. Shorter than 3, the
+    // candidates are too many for grouping to matter (aho-corasick may not use Teddy at all).
+    let mask = pats.iter().map(|p| p.len()).min().unwrap_or(0).min(MASK);
+    if pats.len() > SLOTS || mask < 3 {
         return identity;
     }
     // Patterns whose fingerprints have the same low nibbles always share a bucket: one unit each.
     let mut units: Vec<Vec<usize>> = Vec::new();
     for (i, p) in pats.iter().enumerate() {
-        match units.iter_mut().find(|u| low_nibbles(pats[u[0]]) == low_nibbles(p)) {
+        match units.iter_mut().find(|u| low_nibbles(pats[u[0]], mask) == low_nibbles(p, mask)) {
             Some(u) => u.push(i),
             None => units.push(vec![i]),
         }
@@ -70,17 +73,18 @@ pub fn teddy_order(pats: &[&[u8]]) -> Vec<usize> {
     if units.iter().any(|u| u.len() > cap) {
         return identity;
     }
-    let groups = group(pats, &units, cap);
-    let order = layout(pats, &units, &groups);
+    let groups = group(pats, mask, &units, cap);
+    let order = layout(pats, mask, &units, &groups);
     // The builder's own rule, replayed: the layout must come out as the grouping chosen.
-    if order.len() > SLOTS || builder_buckets(pats, &order) != bucket_of(&units, &groups, pats.len()) {
+    if order.len() > SLOTS || builder_buckets(pats, mask, &order) != bucket_of(&units, &groups, pats.len()) {
         return identity;
     }
     order
 }
 
-fn low_nibbles(p: &[u8]) -> [u8; MASK] {
-    std::array::from_fn(|j| p[j] & 0xF)
+/// The low nibbles of the first `mask` bytes (zeros after them).
+fn low_nibbles(p: &[u8], mask: usize) -> [u8; MASK] {
+    std::array::from_fn(|j| if j < mask { p[j] & 0xF } else { 0 })
 }
 
 /// A bucket's allowed nibbles: for each fingerprint position, a bit set of low nibbles and one of
@@ -89,8 +93,9 @@ fn low_nibbles(p: &[u8]) -> [u8; MASK] {
 struct Masks([(u16, u16); MASK]);
 
 impl Masks {
-    fn of(p: &[u8]) -> Masks {
-        Masks(std::array::from_fn(|j| (1 << (p[j] & 0xF), 1 << (p[j] >> 4))))
+    /// The masks of one pattern; positions from `mask` on are unused (empty).
+    fn of(p: &[u8], mask: usize) -> Masks {
+        Masks(std::array::from_fn(|j| if j < mask { (1 << (p[j] & 0xF), 1 << (p[j] >> 4)) } else { (0, 0) }))
     }
 
     fn union(self, o: Masks) -> Masks {
@@ -101,7 +106,7 @@ impl Masks {
     /// with bytes drawn independently from [`FREQ`].
     fn cost(self) -> f64 {
         let mut e = 1.0;
-        for (lo, hi) in self.0 {
+        for (lo, hi) in self.0.into_iter().filter(|&(lo, _)| lo != 0) {
             // Four patterns a bucket at most: 16 bytes to add up at most.
             let mut hits = 0;
             let mut hs = hi;
@@ -123,9 +128,11 @@ impl Masks {
 /// Units to buckets (`groups[b]`: unit indices), at most `cap` patterns per bucket, by local search
 /// on the summed cost: single moves and swaps until neither lowers it. A step changes two buckets,
 /// so only their costs are worked out again.
-fn group(pats: &[&[u8]], units: &[Vec<usize>], cap: usize) -> Vec<Vec<usize>> {
-    let unit_masks: Vec<Masks> =
-        units.iter().map(|u| u.iter().map(|&i| Masks::of(pats[i])).fold(Masks::default(), Masks::union)).collect();
+fn group(pats: &[&[u8]], mask: usize, units: &[Vec<usize>], cap: usize) -> Vec<Vec<usize>> {
+    let unit_masks: Vec<Masks> = units
+        .iter()
+        .map(|u| u.iter().map(|&i| Masks::of(pats[i], mask)).fold(Masks::default(), Masks::union))
+        .collect();
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); BUCKETS];
     // Start: round robin over buckets with room.
     let mut size = [0; BUCKETS];
@@ -201,7 +208,7 @@ fn group(pats: &[&[u8]], units: &[Vec<usize>], cap: usize) -> Vec<Vec<usize>> {
 }
 
 /// The builder's input for `groups` (`groups[b]`: the units of bucket `b`).
-fn layout(pats: &[&[u8]], units: &[Vec<usize>], groups: &[Vec<usize>]) -> Vec<usize> {
+fn layout(pats: &[&[u8]], mask: usize, units: &[Vec<usize>], groups: &[Vec<usize>]) -> Vec<usize> {
     let mut next = [0; BUCKETS];
     let mut out: Vec<usize> = Vec::new();
     // Later members of a placed unit: they join it wherever they stand.
@@ -214,7 +221,7 @@ fn layout(pats: &[&[u8]], units: &[Vec<usize>], groups: &[Vec<usize>]) -> Vec<us
             let c = |g: &Vec<usize>| {
                 g.iter()
                     .flat_map(|&u| &units[u])
-                    .map(|&i| Masks::of(pats[i]))
+                    .map(|&i| Masks::of(pats[i], mask))
                     .fold(Masks::default(), Masks::union)
                     .cost()
             };
@@ -241,11 +248,11 @@ fn layout(pats: &[&[u8]], units: &[Vec<usize>], groups: &[Vec<usize>]) -> Vec<us
 }
 
 /// Each pattern's bucket under the Teddy builder's rule, for the list `order`.
-fn builder_buckets(pats: &[&[u8]], order: &[usize]) -> Vec<usize> {
+fn builder_buckets(pats: &[&[u8]], mask: usize, order: &[usize]) -> Vec<usize> {
     let mut seen: Vec<([u8; MASK], usize)> = Vec::new();
     let mut bucket = vec![usize::MAX; pats.len()];
     for (id, &i) in order.iter().enumerate() {
-        let key = low_nibbles(pats[i]);
+        let key = low_nibbles(pats[i], mask);
         let b = match seen.iter().find(|(k, _)| *k == key) {
             Some(&(_, b)) => b,
             None => {
@@ -280,12 +287,12 @@ mod tests {
 
     /// The grouping the builder makes of `order`, as the model's summed cost.
     fn builder_cost(pats: &[&[u8]], order: &[usize]) -> f64 {
-        let buckets = builder_buckets(pats, order);
+        let buckets = builder_buckets(pats, mask_of(pats), order);
         (0..BUCKETS)
             .map(|b| {
                 let m = (0..pats.len())
                     .filter(|&i| buckets[i] == b)
-                    .fold(Masks::default(), |acc, i| acc.union(Masks::of(pats[i])));
+                    .fold(Masks::default(), |acc, i| acc.union(Masks::of(pats[i], mask_of(pats))));
                 if m == Masks::default() {
                     0.0
                 } else {
@@ -295,9 +302,13 @@ mod tests {
             .sum()
     }
 
+    fn mask_of(pats: &[&[u8]]) -> usize {
+        pats.iter().map(|p| p.len()).min().unwrap_or(0).min(MASK)
+    }
+
     fn anchors() -> Vec<&'static [u8]> {
         // The built-in rules' stage-one anchors, in the order the engine lists them.
-        let words = "private key|ywl2zw|aiven|bsvzft|qulwru|haxzlb|qvzou1|auth_token|fpdmvu|qwl2zw|fjvkvo|\
+        let words = "private key|ywl2zw|aiven|avn|bsvzft|qulwru|haxzlb|qvzou1|auth_token|fpdmvu|qwl2zw|fjvkvo|\
                      bvvrix1rps0vo|yxv0af90b2tlb|baxzlb|yxzuywrtaw|fwtlnf|f1dghfdg9rzw|bvk5tx|qvvusf9ut0tft|\
                      bssvzbveugs0vz|quklwqvrfietfw|hdxrox3rva2vu|ufjjvkfursblrv|f2bmfkbwlu|hdm5hzg1pb|fvvehfve9lru";
         words.split('|').map(str::as_bytes).collect()
@@ -310,7 +321,7 @@ mod tests {
         assert!(order.len() <= SLOTS, "{}", order.len());
         assert!((0..pats.len()).all(|i| order.contains(&i)));
         assert_ne!(order, (0..pats.len()).collect::<Vec<_>>(), "the search kept the written order");
-        let buckets = builder_buckets(&pats, &order);
+        let buckets = builder_buckets(&pats, mask_of(&pats), &order);
         for b in 0..BUCKETS {
             let n = buckets.iter().filter(|&&x| x == b).count();
             assert!(n <= SLOTS / BUCKETS, "bucket {b} holds {n}");
@@ -323,14 +334,14 @@ mod tests {
 
     #[test]
     fn patterns_with_the_same_low_nibbles_share_a_bucket() {
-        // `aive` and `qyvu` differ only in their high nibbles: the builder puts `qyvu9` with
+        // `aiv` and `qyv` differ only in their high nibbles: the builder puts `qyv9` with
         // `aiven` whatever its place, so the layout must plan for it (or the replayed check fails
         // and the written order comes back).
         let mut pats = anchors();
-        pats.insert(20, b"qyvu9");
+        pats.insert(20, b"qyv9");
         let order = teddy_order(&pats);
         assert_ne!(order, (0..pats.len()).collect::<Vec<_>>());
-        let buckets = builder_buckets(&pats, &order);
+        let buckets = builder_buckets(&pats, mask_of(&pats), &order);
         assert_eq!(buckets[2], buckets[20]);
     }
 
@@ -339,8 +350,8 @@ mod tests {
         let many: Vec<String> = (0..40).map(|i| format!("k{i:03}x")).collect();
         let many: Vec<&[u8]> = many.iter().map(|s| s.as_bytes()).collect();
         assert_eq!(teddy_order(&many), (0..40).collect::<Vec<_>>());
-        let short: Vec<&[u8]> = vec![b"aiven", b"avn"];
-        assert_eq!(teddy_order(&short), vec![0, 1]);
+        let short: Vec<&[u8]> = vec![b"aiven", b"av", b"zzzz"];
+        assert_eq!(teddy_order(&short), vec![0, 1, 2]);
         assert!(teddy_order(&[]).is_empty());
         assert_eq!(teddy_order(&[b"aiven".as_slice()]), vec![0]);
     }
