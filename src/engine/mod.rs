@@ -774,6 +774,36 @@ mod tests {
     }
 
     #[test]
+    fn every_keyword_is_found_whatever_order_its_anchors_are_searched_in() {
+        // The built-in anchors are reordered (and some repeated) for Teddy's buckets; with more
+        // than 32 anchors they keep their written order. Either way each keyword and each base64
+        // fragment of an encoded keyword is found, and counted once.
+        let extra: Vec<String> = (0..40).map(|i| format!("kw{i:02}zq")).collect();
+        let toml = format!(
+            "[[rule]]\nid = \"many\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nconfidence = \"low\"\n\
+             remediation = \"r\"\nkeywords = [{}]\npattern = '(?P<secret>kw00zq[0-9]{{4}})'\n\
+             [[rule.examples]]\ntext = 'kw00zq1234'\n",
+            extra.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")
+        );
+        let mut rules = crate::rules::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let builtin = Engine::new(rules.clone());
+        rules.extend(crate::rules::parse_rules(&toml, "many.toml").unwrap_or_else(|e| panic!("{e}")));
+        let many = Engine::new(rules);
+        assert!(many.ac_anchor.len() > 32 && builtin.ac_anchor.len() <= 32);
+        assert_ne!(builtin.ac_anchor, (0..builtin.ac_anchor.len()).collect::<Vec<_>>());
+        for e in [&builtin, &many] {
+            for (i, p) in e.pats.iter().enumerate() {
+                if e.pat_rules[i].is_empty() && !e.pat_fragment[i] {
+                    continue;
+                }
+                let hits = e.keyword_hits(format!("..{p}..").as_bytes());
+                assert_eq!(hits.iter().filter(|h| h.pat as usize == i).count(), 1, "{p}: {hits:?}");
+            }
+        }
+        assert_eq!(many.keyword_count(b"kw39zq kw07zq"), 2);
+    }
+
+    #[test]
     fn token_inside_longer_base64_is_not_a_token() {
         let e = engine();
         let t = token();
