@@ -161,17 +161,17 @@ impl Engine {
             })
             .collect();
         // Anchors, in two stages. The automata search lower-cased text case-sensitively, which
-        // keeps their SIMD prefilter (aho-corasick drops it for ASCII case-insensitive search);
-        // an anchor hit is then expanded to every keyword that contains the anchor, by direct
-        // comparison. Stage one finds what can open a regex window: the prefilter keywords and
-        // the base64 fragments. Most blobs have none and cost this one pass. A 3-byte anchor
-        // (`avn`) cuts Teddy's fingerprint from 4 bytes to 3, which makes more candidates but a
-        // cheaper step: with the anchors grouped into buckets (see `buckets`), a scan of 20
-        // directories of the synthetic tree took 9% fewer instructions with it than with a pass
-        // without it plus a `memmem` of its own, and a single-thread scan of `cargo vendor` output
-        // a third less user time. Anchors under 3 bytes
-        // get a `memmem` each: in the automaton they would make a candidate of most bytes. Stage two finds the context keywords that no stage-one
-        // anchor finds, only in the context window of a candidate that passed every other check:
+        // keeps their SIMD prefilter (aho-corasick drops it for ASCII case-insensitive search); an
+        // anchor hit is then expanded to every keyword that contains the anchor, by direct
+        // comparison. Stage one finds what can open a regex window: the prefilter keywords and the
+        // base64 fragments. Most blobs have none and cost this one pass. A 3-byte anchor (`avn`)
+        // cuts Teddy's fingerprint from 4 bytes to 3, which makes more candidates but a cheaper
+        // step: with the anchors grouped into buckets (see `buckets`), a scan of 20 directories of
+        // the synthetic tree took 9% fewer instructions with it than with a pass without it plus a
+        // `memmem` of its own, and a single-thread scan of `cargo vendor` output a third less user
+        // time. Anchors under 3 bytes get a `memmem` each: in the automaton they would make a
+        // candidate of most bytes. Stage two finds the context keywords that no stage-one anchor
+        // finds, only in the context window of a candidate that passed every other check:
         // candidates are rare, so stage two costs nothing on almost every blob (it was a second
         // pass around every stage-one hit: 2.5 KiB each side, most of a keyword-dense file).
         // NOTE: so a blob whose only keywords are context words is not decoded either (an escaped
