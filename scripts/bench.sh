@@ -128,8 +128,26 @@ text = 'zqxjaiven1234'
 """)
 PY
 
-# Side by side with the peers, then against `rg -uuu -c aiven` (the cost of walking and reading)
-# and the keyword pass alone.
+# A rule file with one keyword that never occurs: a scan with it pays the walk and the reads and
+# one `memmem`-speed pass, about what `rg -uuu -c aiven` does (the floor of any scan).
+walk_rules=$bench/walk-and-read-only.toml
+cat >"$walk_rules" <<'TOML'
+[[rule]]
+id = "walk-and-read-only"
+name = "walk and read only"
+description = "benchmark floor"
+severity = "low"
+confidence = "low"
+remediation = "none"
+keywords = ["zqxjzqxjzq"]
+pattern = '(?P<secret>zqxjzqxjzq[0-9]{4})'
+max_len = 14
+[[rule.examples]]
+text = 'zqxjzqxjzq1234'
+TOML
+
+# Side by side with the peers, then against `rg -uuu -c aiven` (the cost of walking and reading),
+# the keyword pass alone, and the walk and reads alone.
 tree_bench() {
   RUNS=$runs "$shared/bench/compare.sh" tree "$1"
   echo
@@ -137,6 +155,7 @@ tree_bench() {
   echo
   hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin scan $1 --no-progress -q --format sarif --output /dev/null" \
     -n "aivenguard, keyword pass only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $floor_rules" \
+    -n "aivenguard, walk and read only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $walk_rules" \
     -n "rg -uuu -c aiven" "rg -uuu -c aiven $1" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
   echo
 }
