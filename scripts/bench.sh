@@ -19,8 +19,26 @@ cargo build --release --quiet
 bin=$PWD/target/release/aivenguard
 export AIVENGUARD=$bin
 runs=${RUNS:-5}
-md=$(mktemp)
-trap 'rm -f "$md"' EXIT
+js=$(mktemp)
+trap 'rm -f "$js"' EXIT
+
+# A markdown table of a hyperfine JSON export: median first (what the issue's tables report), then
+# mean ± σ, min and max, and each median relative to the fastest.
+medians() {
+  python3 - "$js" <<'PY'
+import json, statistics, sys
+rs = json.load(open(sys.argv[1]))["results"]
+med = {r["command"]: statistics.median(r["times"]) for r in rs}
+unit, k = ("s", 1) if max(med.values()) >= 1 else ("ms", 1e3)
+best = min(med.values())
+print(f"| Command | Median [{unit}] | Mean ± σ [{unit}] | Min [{unit}] | Max [{unit}] | Relative (median) |")
+print("|:---|---:|---:|---:|---:|---:|")
+for r in rs:
+    m = med[r["command"]]
+    print(f"| `{r['command']}` | {m * k:.1f} | {r['mean'] * k:.1f} ± {(r['stddev'] or 0) * k:.1f} | "
+          f"{r['min'] * k:.1f} | {r['max'] * k:.1f} | {m / best:.2f} |")
+PY
+}
 
 tree=$bench/tree
 if [ ! -f "$bench/tree.jsonl" ]; then
@@ -156,7 +174,7 @@ tree_bench() {
   hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin scan $1 --no-progress -q --format sarif --output /dev/null" \
     -n "aivenguard, keyword pass only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $floor_rules" \
     -n "aivenguard, walk and read only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $walk_rules" \
-    -n "rg -uuu -c aiven" "rg -uuu -c aiven $1" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
+    -n "rg -uuu -c aiven" "rg -uuu -c aiven $1" --export-json "$js" >/dev/null 2>&1; medians
   echo
 }
 
@@ -180,13 +198,13 @@ case $what in history|all)
   echo
   hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin history $hist --no-progress -q --format sarif --output /dev/null" \
     -n "git cat-file --batch-all-objects --batch" "git -C $hist cat-file --batch-all-objects --batch --unordered" \
-    --output=null --export-markdown "$md" >/dev/null 2>&1; cat "$md"
+    --output=null --export-json "$js" >/dev/null 2>&1; medians
   echo
 esac
 case $what in scaling|all)
   echo "## Thread scaling (tree scan)"
   hyperfine -N -i --warmup 1 --runs "$runs" -n "threads=1" "$bin scan $tree --no-progress -q --threads 1 --format json --output /dev/null" \
-    -n "threads=default ($(nproc))" "$bin scan $tree --no-progress -q --format json --output /dev/null" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
+    -n "threads=default ($(nproc))" "$bin scan $tree --no-progress -q --format json --output /dev/null" --export-json "$js" >/dev/null 2>&1; medians
   echo
 esac
 case $what in staged|all)
@@ -196,6 +214,6 @@ case $what in staged|all)
   echo "change" >> "$work/repo/$(git -C "$work/repo" ls-files | head -1)"
   git -C "$work/repo" add -A
   hyperfine -N -i --warmup 2 --runs "$runs" -n "aivenguard staged" "$bin staged --repo $work/repo --no-progress -q" \
-    -n "git diff --cached --stat" "git -C $work/repo diff --cached --stat" --export-markdown "$md" >/dev/null 2>&1; cat "$md"
+    -n "git diff --cached --stat" "git -C $work/repo diff --cached --stat" --export-json "$js" >/dev/null 2>&1; medians
   rm -rf "$work"
 esac
