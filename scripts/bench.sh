@@ -23,20 +23,21 @@ js=$(mktemp)
 trap 'rm -f "$js"' EXIT
 
 # A markdown table of a hyperfine JSON export: median first (what the issue's tables report), then
-# mean ± σ, min and max, and each median relative to the fastest.
+# mean ± σ, min and max, and each median relative to the median of command "$1" (the target's
+# yardstick: rg, git cat-file, one thread, git diff).
 medians() {
-  python3 - "$js" <<'PY'
+  python3 - "$js" "$1" <<'PY'
 import json, statistics, sys
 rs = json.load(open(sys.argv[1]))["results"]
 med = {r["command"]: statistics.median(r["times"]) for r in rs}
-unit, k = ("s", 1) if max(med.values()) >= 1 else ("ms", 1e3)
-best = min(med.values())
-print(f"| Command | Median [{unit}] | Mean ± σ [{unit}] | Min [{unit}] | Max [{unit}] | Relative (median) |")
+unit, k, f = ("s", 1, ".3f") if max(med.values()) >= 1 else ("ms", 1e3, ".1f")
+ref = med[sys.argv[2]]
+print(f"| Command | Median [{unit}] | Mean ± σ [{unit}] | Min [{unit}] | Max [{unit}] | Median / `{sys.argv[2]}` |")
 print("|:---|---:|---:|---:|---:|---:|")
 for r in rs:
     m = med[r["command"]]
-    print(f"| `{r['command']}` | {m * k:.1f} | {r['mean'] * k:.1f} ± {(r['stddev'] or 0) * k:.1f} | "
-          f"{r['min'] * k:.1f} | {r['max'] * k:.1f} | {m / best:.2f} |")
+    print(f"| `{r['command']}` | {m * k:{f}} | {r['mean'] * k:{f}} ± {(r['stddev'] or 0) * k:{f}} | "
+          f"{r['min'] * k:{f}} | {r['max'] * k:{f}} | {m / ref:.2f} |")
 PY
 }
 
@@ -174,7 +175,7 @@ tree_bench() {
   hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin scan $1 --no-progress -q --format sarif --output /dev/null" \
     -n "aivenguard, keyword pass only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $floor_rules" \
     -n "aivenguard, walk and read only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $walk_rules" \
-    -n "rg -uuu -c aiven" "rg -uuu -c aiven $1" --export-json "$js" >/dev/null 2>&1; medians
+    -n "rg -uuu -c aiven" "rg -uuu -c aiven $1" --export-json "$js" >/dev/null 2>&1; medians "rg -uuu -c aiven"
   echo
 }
 
@@ -198,13 +199,13 @@ case $what in history|all)
   echo
   hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin history $hist --no-progress -q --format sarif --output /dev/null" \
     -n "git cat-file --batch-all-objects --batch" "git -C $hist cat-file --batch-all-objects --batch --unordered" \
-    --output=null --export-json "$js" >/dev/null 2>&1; medians
+    --output=null --export-json "$js" >/dev/null 2>&1; medians "git cat-file --batch-all-objects --batch"
   echo
 esac
 case $what in scaling|all)
   echo "## Thread scaling (tree scan)"
   hyperfine -N -i --warmup 1 --runs "$runs" -n "threads=1" "$bin scan $tree --no-progress -q --threads 1 --format json --output /dev/null" \
-    -n "threads=default ($(nproc))" "$bin scan $tree --no-progress -q --format json --output /dev/null" --export-json "$js" >/dev/null 2>&1; medians
+    -n "threads=default ($(nproc))" "$bin scan $tree --no-progress -q --format json --output /dev/null" --export-json "$js" >/dev/null 2>&1; medians "threads=default ($(nproc))"
   echo
 esac
 case $what in staged|all)
@@ -214,6 +215,6 @@ case $what in staged|all)
   echo "change" >> "$work/repo/$(git -C "$work/repo" ls-files | head -1)"
   git -C "$work/repo" add -A
   hyperfine -N -i --warmup 2 --runs "$runs" -n "aivenguard staged" "$bin staged --repo $work/repo --no-progress -q" \
-    -n "git diff --cached --stat" "git -C $work/repo diff --cached --stat" --export-json "$js" >/dev/null 2>&1; medians
+    -n "git diff --cached --stat" "git -C $work/repo diff --cached --stat" --export-json "$js" >/dev/null 2>&1; medians "git diff --cached --stat"
   rm -rf "$work"
 esac
