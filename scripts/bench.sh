@@ -24,7 +24,7 @@ trap 'rm -f "$js"' EXIT
 
 # A markdown table of a hyperfine JSON export: median first (what the issue's tables report), then
 # mean ± σ, min and max, and each median relative to the median of command "$1" (the target's
-# yardstick: rg, git cat-file, one thread, git diff).
+# yardstick: rg, git cat-file, the default thread count, git diff).
 medians() {
   python3 - "$js" "$1" <<'PY'
 import json, statistics, sys
@@ -119,51 +119,40 @@ PY
   rm -rf "$out"
 }
 
-# A rule file with the built-in rules' prefilter and encoded keywords and a pattern that never
-# matches: a scan with it pays the walk, the reads and the keyword pass, and next to nothing near
-# hits (the floor of this design on keyword-dense text).
+# Two rule files for floors, each with a pattern that never matches:
+# - keyword-pass-only: the built-in rules' prefilter and encoded keywords. A scan with it pays the
+#   walk, the reads and the keyword pass, and next to nothing near hits (the floor of this design on
+#   keyword-dense text).
+# - walk-and-read-only: one keyword that never occurs. A scan with it pays the walk, the reads and
+#   one `memmem`-speed pass, about what `rg -uuu -c aiven` does (the floor of any scan).
 floor_rules=$bench/keyword-pass-only.toml
-python3 - rules "$floor_rules" <<'PY'
+walk_rules=$bench/walk-and-read-only.toml
+python3 - rules "$floor_rules" "$walk_rules" <<'PY'
 import glob, json, sys, tomllib
 kw, enc = [], []
 for f in sorted(glob.glob(sys.argv[1] + "/*.toml")):
     for r in tomllib.load(open(f, "rb"))["rule"]:
         kw += [k for k in r.get("keywords", []) if k not in kw]
         enc += [k for k in r.get("encoded_keywords", []) if k not in enc]
-with open(sys.argv[2], "w") as out:
-    out.write(f"""[[rule]]
-id = "keyword-pass-only"
-name = "keyword pass only"
+def floor(path, rid, marker, keywords, encoded):
+    with open(path, "w") as out:
+        out.write(f"""[[rule]]
+id = "{rid}"
+name = "{rid.replace('-', ' ')}"
 description = "benchmark floor"
 severity = "low"
 confidence = "low"
 remediation = "none"
-keywords = {json.dumps(kw + ["zqxjaiven"])}
-encoded_keywords = {json.dumps(enc)}
-pattern = '(?P<secret>zqxjaiven[0-9]{{4}})'
-max_len = 13
+keywords = {json.dumps(keywords + [marker])}
+encoded_keywords = {json.dumps(encoded)}
+pattern = '(?P<secret>{marker}[0-9]{{4}})'
+max_len = {len(marker) + 4}
 [[rule.examples]]
-text = 'zqxjaiven1234'
+text = '{marker}1234'
 """)
+floor(sys.argv[2], "keyword-pass-only", "zqxjaiven", kw, enc)
+floor(sys.argv[3], "walk-and-read-only", "zqxjzqxjzq", [], [])
 PY
-
-# A rule file with one keyword that never occurs: a scan with it pays the walk and the reads and
-# one `memmem`-speed pass, about what `rg -uuu -c aiven` does (the floor of any scan).
-walk_rules=$bench/walk-and-read-only.toml
-cat >"$walk_rules" <<'TOML'
-[[rule]]
-id = "walk-and-read-only"
-name = "walk and read only"
-description = "benchmark floor"
-severity = "low"
-confidence = "low"
-remediation = "none"
-keywords = ["zqxjzqxjzq"]
-pattern = '(?P<secret>zqxjzqxjzq[0-9]{4})'
-max_len = 14
-[[rule.examples]]
-text = 'zqxjzqxjzq1234'
-TOML
 
 # Side by side with the peers, then against `rg -uuu -c aiven` (the cost of walking and reading),
 # the keyword pass alone, and the walk and reads alone.

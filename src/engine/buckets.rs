@@ -98,13 +98,21 @@ impl Masks {
         Masks(std::array::from_fn(|j| if j < mask { (1 << (p[j] & 0xF), 1 << (p[j] >> 4)) } else { (0, 0) }))
     }
 
+    /// The masks of a bucket holding `pats`.
+    fn of_all<'a>(pats: impl IntoIterator<Item = &'a [u8]>, mask: usize) -> Masks {
+        pats.into_iter().map(|p| Masks::of(p, mask)).fold(Masks::default(), Masks::union)
+    }
+
     fn union(self, o: Masks) -> Masks {
         Masks(std::array::from_fn(|j| (self.0[j].0 | o.0[j].0, self.0[j].1 | o.0[j].1)))
     }
 
     /// The expected number of candidates per byte of text that a bucket with these masks reports,
-    /// with bytes drawn independently from [`FREQ`].
+    /// with bytes drawn independently from [`FREQ`]; none for an empty bucket.
     fn cost(self) -> f64 {
+        if self == Masks::default() {
+            return 0.0;
+        }
         let mut e = 1.0;
         for (lo, hi) in self.0.into_iter().filter(|&(lo, _)| lo != 0) {
             // Four patterns a bucket at most: 16 bytes to add up at most.
@@ -129,10 +137,11 @@ impl Masks {
 /// on the summed cost: single moves and swaps until neither lowers it. A step changes two buckets,
 /// so only their costs are worked out again.
 fn group(pats: &[&[u8]], mask: usize, units: &[Vec<usize>], cap: usize) -> Vec<Vec<usize>> {
-    let unit_masks: Vec<Masks> = units
-        .iter()
-        .map(|u| u.iter().map(|&i| Masks::of(pats[i], mask)).fold(Masks::default(), Masks::union))
-        .collect();
+    let unit_masks: Vec<Masks> = units.iter().map(|u| Masks::of_all(u.iter().map(|&i| pats[i]), mask)).collect();
+    // The masks of bucket `m` without unit `out` (`usize::MAX`: none left out).
+    let masks_without = |m: &[usize], out: usize| {
+        m.iter().filter(|&&x| x != out).fold(Masks::default(), |acc, &x| acc.union(unit_masks[x]))
+    };
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); BUCKETS];
     // Start: round robin over buckets with room.
     let mut size = [0; BUCKETS];
@@ -141,60 +150,36 @@ fn group(pats: &[&[u8]], mask: usize, units: &[Vec<usize>], cap: usize) -> Vec<V
         size[b] += unit.len();
         members[b].push(u);
     }
-    let mut costs: Vec<f64> = members
-        .iter()
-        .map(|m| {
-            if m.is_empty() {
-                0.0
-            } else {
-                m.iter().fold(Masks::default(), |acc, &u| acc.union(unit_masks[u])).cost()
-            }
-        })
-        .collect();
+    let mut costs: Vec<f64> = members.iter().map(|m| masks_without(m, usize::MAX).cost()).collect();
     // Bounded, though each round must lower the cost and there are finitely many groupings.
     for _ in 0..64 {
         let mut improved = false;
-        for a in 0..BUCKETS {
-            for b in 0..BUCKETS {
-                if a == b {
+        for (a, b) in (0..BUCKETS).flat_map(|a| (0..BUCKETS).map(move |b| (a, b))).filter(|(a, b)| a != b) {
+            // Move a unit `u` of `a` to `b`, or swap it with a unit `v` of `b` (`None`: a move); the
+            // first step that lowers the two buckets' summed cost is taken.
+            let mut i = 0;
+            while let Some(&u) = members[a].get(i) {
+                let step = std::iter::once(None).chain(members[b].iter().copied().map(Some)).find_map(|v| {
+                    let (us, vs) = (units[u].len(), v.map_or(0, |x| units[x].len()));
+                    if size[b] - vs + us > cap || size[a] - us + vs > cap {
+                        return None;
+                    }
+                    let ma = masks_without(&members[a], u);
+                    let ca = v.map_or(ma, |x| ma.union(unit_masks[x])).cost();
+                    let cb = masks_without(&members[b], v.unwrap_or(usize::MAX)).union(unit_masks[u]).cost();
+                    (ca + cb < costs[a] + costs[b]).then_some((v, us, vs, ca, cb))
+                });
+                let Some((v, us, vs, ca, cb)) = step else {
+                    i += 1;
                     continue;
-                }
-                // Move one unit of `a` to `b`, or swap it with one of `b`'s (`None`: a move).
-                let mut i = 0;
-                while i < members[a].len() {
-                    let u = members[a][i];
-                    let mut done = false;
-                    for v in std::iter::once(None).chain((0..members[b].len()).map(Some)) {
-                        let vu = v.map(|k| members[b][k]);
-                        let (vs, us) = (vu.map_or(0, |x| units[x].len()), units[u].len());
-                        if size[b] - vs + us > cap || size[a] - us + vs > cap {
-                            continue;
-                        }
-                        // The two buckets' masks after the step, and their costs.
-                        let rest = |m: &[usize], out: usize| {
-                            m.iter().filter(|&&x| x != out).fold(Masks::default(), |acc, &x| acc.union(unit_masks[x]))
-                        };
-                        let ma = rest(&members[a], u);
-                        let ma = vu.map_or(ma, |x| ma.union(unit_masks[x]));
-                        let mb = rest(&members[b], vu.unwrap_or(usize::MAX)).union(unit_masks[u]);
-                        let ca = if members[a].len() == 1 && vu.is_none() { 0.0 } else { ma.cost() };
-                        let cb = mb.cost();
-                        if ca + cb < costs[a] + costs[b] {
-                            (size[a], size[b]) = (size[a] - us + vs, size[b] - vs + us);
-                            members[a].retain(|&x| x != u);
-                            members[a].extend(vu);
-                            members[b].retain(|&x| Some(x) != vu);
-                            members[b].push(u);
-                            (costs[a], costs[b]) = (ca, cb);
-                            improved = true;
-                            done = true;
-                            break;
-                        }
-                    }
-                    if !done {
-                        i += 1;
-                    }
-                }
+                };
+                (size[a], size[b]) = (size[a] - us + vs, size[b] - vs + us);
+                members[a].retain(|&x| x != u);
+                members[a].extend(v);
+                members[b].retain(|&x| Some(x) != v);
+                members[b].push(u);
+                (costs[a], costs[b]) = (ca, cb);
+                improved = true;
             }
         }
         if !improved {
@@ -218,13 +203,7 @@ fn layout(pats: &[&[u8]], mask: usize, units: &[Vec<usize>], groups: &[Vec<usize
         .iter()
         .filter(|g| !g.is_empty())
         .min_by(|a, b| {
-            let c = |g: &Vec<usize>| {
-                g.iter()
-                    .flat_map(|&u| &units[u])
-                    .map(|&i| Masks::of(pats[i], mask))
-                    .fold(Masks::default(), Masks::union)
-                    .cost()
-            };
+            let c = |g: &Vec<usize>| Masks::of_all(g.iter().flat_map(|&u| &units[u]).map(|&i| pats[i]), mask).cost();
             c(a).total_cmp(&c(b))
         })
         .map(|g| units[g[0]][0]);
@@ -289,16 +268,7 @@ mod tests {
     fn builder_cost(pats: &[&[u8]], order: &[usize]) -> f64 {
         let buckets = builder_buckets(pats, mask_of(pats), order);
         (0..BUCKETS)
-            .map(|b| {
-                let m = (0..pats.len())
-                    .filter(|&i| buckets[i] == b)
-                    .fold(Masks::default(), |acc, i| acc.union(Masks::of(pats[i], mask_of(pats))));
-                if m == Masks::default() {
-                    0.0
-                } else {
-                    m.cost()
-                }
-            })
+            .map(|b| Masks::of_all((0..pats.len()).filter(|&i| buckets[i] == b).map(|i| pats[i]), mask_of(pats)).cost())
             .sum()
     }
 

@@ -463,13 +463,11 @@ impl Engine {
             let Some(t) = text.get(s..s + p.len()).filter(|_| !p.is_empty()) else { continue };
             // The end bytes first: most keywords that contain an anchor differ from the text there
             // (`aiven` hits, `aiven_token` and `provider "aiven"` do not follow).
-            let (first, last) = (0, p.len() - 1);
+            let last = p.len() - 1;
             let found = if fold {
-                t[first].eq_ignore_ascii_case(&p[first])
-                    && t[last].eq_ignore_ascii_case(&p[last])
-                    && t.eq_ignore_ascii_case(p)
+                t[0].eq_ignore_ascii_case(&p[0]) && t[last].eq_ignore_ascii_case(&p[last]) && t.eq_ignore_ascii_case(p)
             } else {
-                t[first] == p[first] && t[last] == p[last] && t == p
+                t[0] == p[0] && t[last] == p[last] && t == p
             };
             if found {
                 hits.push(Hit { pat: pi, start: base + s, end: base + s + p.len() });
@@ -712,6 +710,15 @@ mod tests {
         base64::engine::general_purpose::STANDARD.encode(bytes)
     }
 
+    /// `t` as Python string literals of 62 characters, one per line (implicit concatenation).
+    fn split_literals(t: &str) -> String {
+        t.as_bytes()
+            .chunks(62)
+            .map(|c| format!("    \"{}\"", String::from_utf8_lossy(c)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     #[test]
     fn token_needs_context_before_or_after() {
         let e = engine();
@@ -866,11 +873,9 @@ mod tests {
         // context word's merge, and the merged one still reaches back over the whole token.
         let e = engine();
         let t = token();
-        let pieces: Vec<String> =
-            t.as_bytes().chunks(62).map(|c| format!("    \"{}\"", String::from_utf8_lossy(c))).collect();
         let text = format!(
             "settings = dict(\n  credential=(\n{}\n  ),\n  db='AVNS_q8Zt3LmR2xWk9vNc4Hp')\n# aiven_token for the provider\n",
-            pieces.join("\n")
+            split_literals(&t)
         );
         let ms = e.scan(text.as_bytes(), "settings.py");
         let got: Vec<_> = ms.iter().map(|m| (e.rules()[m.rule].id.as_str(), m.decoding.as_deref())).collect();
@@ -899,9 +904,7 @@ max_len = 17
         rules.extend(crate::rules::parse_rules(extra, "test.toml").unwrap_or_else(|e| panic!("{e}")));
         let e = Engine::new(rules);
         let t = token();
-        let pieces: Vec<String> =
-            t.as_bytes().chunks(62).map(|c| format!("    \"{}\"", String::from_utf8_lossy(c))).collect();
-        let text = format!("cred = (\n{}\n)\nx = 'zqpass_k3j9x0q2m7'\n# aiven_token above\n", pieces.join("\n"));
+        let text = format!("cred = (\n{}\n)\nx = 'zqpass_k3j9x0q2m7'\n# aiven_token above\n", split_literals(&t));
         let ids: Vec<_> = e.scan(text.as_bytes(), "a.py").iter().map(|m| e.rules()[m.rule].id.clone()).collect();
         assert_eq!(ids, ["aiven-api-token", "test-short-secret"]);
     }
