@@ -1,13 +1,15 @@
-//! Which patterns share a Teddy bucket in the keyword pass.
+//! Which 3-byte window of each anchor the keyword pass searches, and which windows share a Teddy
+//! bucket.
 //!
 //! The keyword pass is aho-corasick's Teddy: a SIMD search that, for each of its 8 buckets, keeps
 //! one set of allowed low and high nibbles per position of a fingerprint (the first 3 or 4 bytes),
 //! the union over the bucket's patterns. A bucket reports a candidate wherever each byte has an
 //! allowed low and high nibble, so patterns that share a bucket also match mixes of their bytes: a
-//! bucket of `aiven` and `ywl2zw` also accepts `ygl` and `qwf`. Each candidate is then verified,
-//! one pattern at a time. On the synthetic benchmark tree, the built-in anchors in the order the
-//! rules list them make 1.85M candidates (3-byte fingerprints, `avn` being one of them) for 40k
-//! matches; grouped here, 273k. (Without `avn`, with 4-byte fingerprints: 452k, grouped 41k.)
+//! bucket of `aiv` and `YWl` also accepts `Yil` and `aWv`. Each candidate is then verified, one
+//! pattern at a time. The case forms of a window (`aiv` … `AIV`) differ only in their high
+//! nibbles: alone in a bucket they admit exactly those forms. Measured on the synthetic benchmark
+//! tree when the pass searched lower-cased text: the anchors in the order the rules list them made
+//! 1.85M candidates (3-byte fingerprints) for 40k matches; grouped here, 273k.
 //!
 //! The builder puts a pattern in bucket `7 - id % 8` (`id` its position in the list), unless an
 //! earlier pattern has the same low nibbles in its fingerprint, whose bucket it then joins. So the
@@ -22,24 +24,24 @@
 
 /// Slim Teddy's buckets.
 const BUCKETS: usize = 8;
-/// Patterns that keep Teddy slim: with more, aho-corasick switches to fat Teddy (16 buckets, half
-/// the bytes per step), so the layout never makes the list longer than this.
-const SLOTS: usize = 32;
+/// Patterns slim Teddy takes (the engine asks for slim Teddy: fat Teddy, which aho-corasick picks
+/// for more than 32 patterns, has 16 buckets but takes half the bytes per step).
+const SLOTS: usize = 64;
 /// Longest fingerprint: the first 4 bytes of each pattern (fewer when a pattern is shorter).
 const MASK: usize = 4;
 
-/// How often each byte occurs in lower-cased source text, per million bytes: measured on the
-/// Python 3.11 standard library (11 MB of `.py` files), lower-cased, with 1 as the floor.
+/// How often each byte occurs in source text, per million bytes: measured on the Python 3.11
+/// standard library (11 MB of `.py` files), with 1 as the floor.
 #[rustfmt::skip]
 const FREQ: [u32; 256] = [
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 26965, 1, 3, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     298489, 209, 7542, 5405, 36, 688, 61, 13833, 8959, 8965, 1234, 690, 9199, 5793, 11027, 715,
     8399, 2372, 1999, 1182, 1071, 1155, 928, 658, 966, 823, 7228, 366, 443, 6768, 2564, 120,
-    159, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1402, 2764, 1403, 46, 14237,
-    338, 38599, 7967, 21173, 20950, 71519, 19139, 9000, 12615, 36857, 1041, 3949, 30119, 14174, 37521, 33474,
-    16023, 913, 38638, 39436, 48928, 15449, 4224, 5294, 7492, 6115, 964, 370, 252, 371, 35, 1,
+    159, 5991, 1238, 3388, 2389, 7409, 1755, 1441, 1592, 5825, 98, 588, 5835, 1882, 4740, 2961,
+    2185, 204, 4420, 3647, 7772, 1572, 704, 1110, 547, 484, 231, 1402, 2764, 1403, 46, 14237,
+    338, 32607, 6728, 17784, 18561, 64109, 17385, 7559, 11022, 31033, 943, 3362, 24284, 12292, 32781, 30513,
+    13838, 709, 34218, 35789, 41156, 13877, 3520, 4184, 6945, 5631, 732, 370, 252, 371, 35, 1,
     53, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 3, 1, 1, 1, 3, 25, 1, 1, 10, 10, 1, 1,
     1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -50,9 +52,34 @@ const FREQ: [u32; 256] = [
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 ];
 
-/// The order to give the Teddy builder for `pats` (lower-cased): a list of indices into `pats`,
+/// The 2048 commonest trigrams of printable ASCII in the same text, case-folded, commonest first,
+/// 3 bytes each (made by `scripts/text-model.py`).
+const TRIGRAMS: &[u8] = include_bytes!("trigrams.txt");
+
+/// Where the 3-byte window of `anchor` that is rarest in source text starts (in any ASCII case
+/// with `fold`): the window stage one searches for it. Each occurrence of a window is reported and
+/// compared with its keywords, so a common trigram (`key` of `private key`, `tok` of `auth_token`)
+/// costs a report at most every few hundred bytes. A window among the commonest trigrams ranks by
+/// its place there; the others, rarer than all of those, by how often their bytes occur.
+pub fn best_window(anchor: &[u8], fold: bool) -> usize {
+    let freq = |b: u8| {
+        let other = if b.is_ascii_uppercase() { b.to_ascii_lowercase() } else { b.to_ascii_uppercase() };
+        FREQ[usize::from(b)] + if fold && other != b { FREQ[usize::from(other)] } else { 0 }
+    };
+    let commonness =
+        |w: &[u8]| TRIGRAMS.chunks_exact(3).position(|t| t.eq_ignore_ascii_case(w)).map_or(0, |r| 2048 - r);
+    let bytes = |w: &[u8]| w.iter().map(|&b| f64::from(freq(b))).product::<f64>();
+    (0..anchor.len().saturating_sub(2))
+        .min_by(|&x, &y| {
+            let (a, b) = (&anchor[x..x + 3], &anchor[y..y + 3]);
+            commonness(a).cmp(&commonness(b)).then(bytes(a).total_cmp(&bytes(b)))
+        })
+        .unwrap_or(0)
+}
+
+/// The order to give the Teddy builder for `pats`: a list of indices into `pats`,
 /// every index at least once, some repeated to fill a bucket's slot. The identity when the patterns
-/// do not fit slim Teddy's 32 slots or one is shorter than 3 bytes.
+/// do not fit slim Teddy's 64 slots or one is shorter than 3 bytes.
 pub fn teddy_order(pats: &[&[u8]]) -> Vec<usize> {
     let identity: Vec<usize> = (0..pats.len()).collect();
     // Teddy's fingerprint: as many bytes as the shortest pattern has, up to 4. Shorter than 3, the
@@ -115,7 +142,7 @@ impl Masks {
         }
         let mut e = 1.0;
         for (lo, hi) in self.0.into_iter().filter(|&(lo, _)| lo != 0) {
-            // Four patterns a bucket at most: 16 bytes to add up at most.
+            // Eight patterns a bucket at most: 64 bytes to add up at most.
             let mut hits = 0;
             let mut hs = hi;
             while hs != 0 {
@@ -277,10 +304,11 @@ mod tests {
     }
 
     fn anchors() -> Vec<&'static [u8]> {
-        // The built-in rules' stage-one anchors, in the order the engine lists them.
-        let words = "private key|ywl2zw|aiven|avn|bsvzft|qulwru|haxzlb|qvzou1|auth_token|fpdmvu|qwl2zw|fjvkvo|\
-                     bvvrix1rps0vo|yxv0af90b2tlb|baxzlb|yxzuywrtaw|fwtlnf|f1dghfdg9rzw|bvk5tx|qvvusf9ut0tft|\
-                     bssvzbveugs0vz|quklwqvrfietfw|hdxrox3rva2vu|ufjjvkfursblrv|f2bmfkbwlu|hdm5hzg1pb|fvvehfve9lru";
+        // The built-in rules' stage-one windows, in the order the engine lists them: the plain
+        // keywords' in every case, then the base64 fragments' as written.
+        let words = "aiv|aiV|aIv|aIV|Aiv|AiV|AIv|AIV|avn|avN|aVn|aVN|Avn|AvN|AVn|AVN|h_t|h_T|H_t|H_T|\
+                     iva|ivA|iVa|iVA|Iva|IvA|IVa|IVA|2ZW|mVu|XZl|WRU|FJV|VZF|YXV|9rZ|X3R|QVV|FVV|BVV|QVZ|\
+                     FWT|Vk5|YXZ|F2b|ZG1|JJV|VZB|WQV";
         words.split('|').map(str::as_bytes).collect()
     }
 
@@ -304,22 +332,23 @@ mod tests {
 
     #[test]
     fn patterns_with_the_same_low_nibbles_share_a_bucket() {
-        // `aiv` and `qyv` differ only in their high nibbles: the builder puts `qyv9` with
-        // `aiven` whatever its place, so the layout must plan for it (or the replayed check fails
-        // and the written order comes back).
+        // `h_t` and `x?d` differ only in their high nibbles: the builder puts `x?d` with the case
+        // forms of `h_t` whatever its place, so the layout must plan for it (or the replayed check
+        // fails and the written order comes back).
         let mut pats = anchors();
-        pats.insert(20, b"qyv9");
+        pats.insert(30, b"x?d");
         let order = teddy_order(&pats);
         assert_ne!(order, (0..pats.len()).collect::<Vec<_>>());
         let buckets = builder_buckets(&pats, mask_of(&pats), &order);
-        assert_eq!(buckets[2], buckets[20]);
+        assert_eq!(buckets[16], buckets[30]);
+        assert!((16..20).all(|i| buckets[i] == buckets[16]));
     }
 
     #[test]
     fn patterns_that_do_not_fit_slim_teddy_keep_their_order() {
-        let many: Vec<String> = (0..40).map(|i| format!("k{i:03}x")).collect();
+        let many: Vec<String> = (0..70).map(|i| format!("k{i:03}x")).collect();
         let many: Vec<&[u8]> = many.iter().map(|s| s.as_bytes()).collect();
-        assert_eq!(teddy_order(&many), (0..40).collect::<Vec<_>>());
+        assert_eq!(teddy_order(&many), (0..70).collect::<Vec<_>>());
         let short: Vec<&[u8]> = vec![b"aiven", b"av", b"zzzz"];
         assert_eq!(teddy_order(&short), vec![0, 1, 2]);
         assert!(teddy_order(&[]).is_empty());

@@ -7,7 +7,7 @@ mod buckets;
 pub mod decode;
 pub mod validate;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{packed, AhoCorasick, MatchKind, Span};
 
 use crate::rules::{Rule, Status, Validator};
 
@@ -17,8 +17,6 @@ pub const UNKNOWN_PATH: &str = "\u{0}unknown";
 
 /// How far (bytes) a context window may reach from the secret, whatever its line count.
 pub const CONTEXT_CAP: usize = 1024;
-/// Bytes lower-cased and searched for keywords at a time.
-const KEYWORD_CHUNK: usize = 256 << 10;
 /// How far around a keyword hit the decoding passes look.
 const DECODE_RADIUS: usize = 1536;
 /// Raw context kept on each side of a base64-decoded value.
@@ -60,13 +58,15 @@ struct Hit {
 #[derive(Debug, Clone)]
 pub struct Engine {
     rules: Vec<Rule>,
-    /// Stage one, over the whole blob: the anchors of the prefilter keywords and base64
-    /// fragments, 3 bytes or longer, in the order that groups them into Teddy buckets well (see
-    /// [`buckets`]; some repeated).
-    ac: Option<AhoCorasick>,
-    /// For each pattern of `ac`: its anchor (index into `expand`).
-    ac_anchor: Vec<usize>,
-    /// Stage one: anchors shorter than 3 bytes, one `memmem` search each.
+    /// Stage one, over the whole blob: a 3-byte window of each anchor of the prefilter keywords
+    /// and base64 fragments 3 bytes or longer, in every ASCII case (fragments only as written), in
+    /// the order that groups them into Teddy buckets well (see [`buckets`]).
+    stage_one: Option<StageOne>,
+    /// For each pattern of `stage_one`: its window (index into `win_anchors`).
+    stage_one_win: Vec<usize>,
+    /// For each window: the anchors (indices into `expand`) it is part of, and at which offset.
+    win_anchors: Vec<Vec<(usize, usize)>>,
+    /// Stage one: anchors shorter than 3 bytes, one `memmem` search for each of their case forms.
     short: Vec<(memchr::memmem::Finder<'static>, usize)>,
     /// Stage two, only in the context window of a candidate that passed every other check (rare):
     /// the anchors of the context keywords that hold no stage-one anchor, ASCII case-insensitive
@@ -79,7 +79,8 @@ pub struct Engine {
     ctx_second: Vec<Vec<bool>>,
     /// Where the stage-two anchors start in `expand`.
     ctx_base: usize,
-    /// Every keyword pattern, lower-cased (plain keywords first, then base64 fragments).
+    /// Every keyword pattern: plain keywords first, lower-cased (they match in any case), then base64
+    /// fragments as written (they match only so).
     pats: Vec<String>,
     /// For each automaton pattern: the rules whose prefilter it belongs to.
     pat_rules: Vec<Vec<usize>>,
@@ -141,7 +142,9 @@ impl Engine {
         }
         let plain = pats.len();
         for f in frags {
-            idx(&mut pats, &f);
+            if !pats[plain..].contains(&f) {
+                pats.push(f);
+            }
         }
         let pat_fragment: Vec<bool> = (0..pats.len()).map(|i| i >= plain).collect();
         pat_rules.resize(pats.len(), Vec::new());
@@ -160,65 +163,93 @@ impl Engine {
                     .collect()
             })
             .collect();
-        // Anchors, in two stages. The automata search lower-cased text case-sensitively, which
-        // keeps their SIMD prefilter (aho-corasick drops it for ASCII case-insensitive search); an
-        // anchor hit is then expanded to every keyword that contains the anchor, by direct
-        // comparison. Stage one finds what can open a regex window: the prefilter keywords and the
-        // base64 fragments. Most blobs have none and cost this one pass. A 3-byte anchor (`avn`)
-        // cuts Teddy's fingerprint from 4 bytes to 3, which makes more candidates but a cheaper
-        // step: with the anchors grouped into buckets (see `buckets`), a scan of 20 directories of
-        // the synthetic tree took 9% fewer instructions with it than with a pass without it plus a
-        // `memmem` of its own, and a single-thread scan of `cargo vendor` output a third less user
-        // time. Anchors under 3 bytes get a `memmem` each: in the automaton they would make a
-        // candidate of most bytes. Stage two finds the context keywords that no stage-one anchor
-        // finds, only in the context window of a candidate that passed every other check:
-        // candidates are rare, so stage two costs nothing on almost every blob (it was a second
-        // pass around every stage-one hit: 2.5 KiB each side, most of a keyword-dense file).
+        // Anchors, in two stages. Stage one finds what can open a regex window: the prefilter
+        // keywords and the base64 fragments. Most blobs have none and cost this one pass, over the
+        // raw bytes. Keywords match in any ASCII case: stage one searches a 3-byte window of each
+        // anchor in all its case forms (`aiv`, `Aiv`, … `AIV`), which share their low nibbles and so
+        // one Teddy bucket, whose masks then admit exactly those forms. That replaced a search of a
+        // lower-cased copy (aho-corasick drops its SIMD prefilter for case-insensitive search): the
+        // copy was a pass of its own over every byte. The window is the one rarest in source text
+        // (`h_t` of `auth_token`, not `aut` of `author`). A window hit is expanded to every keyword
+        // that contains its anchor, by direct comparison. A 3-byte anchor (`avn`) makes Teddy's
+        // fingerprint 3 bytes anyway. Anchors under 3 bytes get a `memmem` for each case form: in
+        // the automaton they would make a candidate of most bytes. Stage two finds the context
+        // keywords that no stage-one anchor finds, only in the context window of a candidate that
+        // passed every other check: candidates are rare, so stage two costs nothing on almost every
+        // blob (it was a second pass around every stage-one hit: 2.5 KiB each side, most of a
+        // keyword-dense file).
         // NOTE: so a blob whose only keywords are context words is not decoded either (an escaped
         // or percent-encoded prefilter keyword with only a context word near it is not looked for).
-        let is_prefilter: Vec<bool> = (0..pats.len()).map(|i| i >= plain || !pat_rules[i].is_empty()).collect();
-        let minimal = |set: &[usize]| -> Vec<usize> {
-            set.iter()
-                .copied()
-                .filter(|&i| !set.iter().any(|&j| pats[j].len() < pats[i].len() && pats[i].contains(pats[j].as_str())))
-                .collect()
-        };
-        let expansion = |a: &str| -> Vec<(u32, usize)> {
-            let mut ex = Vec::new();
-            for (pi, q) in pats.iter().enumerate() {
-                ex.extend(q.match_indices(a).map(|(off, _)| (pi as u32, off)));
+        let is_fragment = |i: usize| i >= plain;
+        let lower: Vec<String> = pats.iter().map(|p| p.to_ascii_lowercase()).collect();
+        // Where anchor `a` stands in pattern `p`: a plain anchor in any case, a fragment (in a
+        // fragment) only as written.
+        let offsets = |p: usize, a: usize| -> Vec<usize> {
+            if is_fragment(a) {
+                if is_fragment(p) {
+                    pats[p].match_indices(pats[a].as_str()).map(|(off, _)| off).collect()
+                } else {
+                    Vec::new()
+                }
+            } else {
+                lower[p].match_indices(pats[a].as_str()).map(|(off, _)| off).collect()
             }
-            ex
+        };
+        let covers = |a: usize, p: usize| pats[a].len() < pats[p].len() && !offsets(p, a).is_empty();
+        let is_prefilter: Vec<bool> = (0..pats.len()).map(|i| is_fragment(i) || !pat_rules[i].is_empty()).collect();
+        let minimal = |set: &[usize]| -> Vec<usize> {
+            set.iter().copied().filter(|&i| !set.iter().any(|&j| covers(j, i))).collect()
+        };
+        let expansion = |a: usize| -> Vec<(u32, usize)> {
+            (0..pats.len()).flat_map(|p| offsets(p, a).into_iter().map(move |off| (p as u32, off))).collect()
         };
         let first: Vec<usize> = minimal(&(0..pats.len()).filter(|&i| is_prefilter[i]).collect::<Vec<_>>());
         let (long, short_ids): (Vec<usize>, Vec<usize>) = first.into_iter().partition(|&i| pats[i].len() >= 3);
-        let covered = |i: usize| long.iter().chain(&short_ids).any(|&a| pats[i].contains(pats[a].as_str()));
+        let covered = |i: usize| long.iter().chain(&short_ids).any(|&a| a == i || covers(a, i));
         let second: Vec<usize> = minimal(&(0..pats.len()).filter(|&i| !covered(i)).collect::<Vec<_>>());
         let mut expand: Vec<Vec<(u32, usize)>> = Vec::new();
         for &i in long.iter().chain(&short_ids).chain(&second) {
-            expand.push(expansion(&pats[i]));
+            expand.push(expansion(i));
         }
-        let automaton = |ids: &[usize], kind: MatchKind, case_insensitive: bool| -> Option<AhoCorasick> {
-            // NOTE: keywords are plain ASCII strings, so building can fail only short of memory;
-            // no automaton then means no hits from it.
-            (!ids.is_empty())
-                .then(|| {
-                    AhoCorasick::builder()
-                        .match_kind(kind)
-                        .ascii_case_insensitive(case_insensitive)
-                        .build(ids.iter().map(|&i| &pats[i]))
-                        .ok()
-                })
-                .flatten()
-        };
-        let ac_anchor = buckets::teddy_order(&long.iter().map(|&i| pats[i].as_bytes()).collect::<Vec<_>>());
-        let ac = automaton(&ac_anchor.iter().map(|&k| long[k]).collect::<Vec<_>>(), MatchKind::LeftmostFirst, false);
-        // Stage two searches raw bytes (no lower-cased copy) and reports overlapping matches.
-        let ctx_ac = automaton(&second, MatchKind::Standard, true);
+        // Stage one's windows, each once, with the anchors they stand for.
+        let mut wins: Vec<Vec<u8>> = Vec::new();
+        let mut win_anchors: Vec<Vec<(usize, usize)>> = Vec::new();
+        for (k, &i) in long.iter().enumerate() {
+            let a = pats[i].as_bytes();
+            let w = buckets::best_window(a, !is_fragment(i));
+            let forms = if is_fragment(i) { vec![a[w..w + 3].to_vec()] } else { case_forms(&a[w..w + 3]) };
+            for f in forms {
+                let at = wins.iter().position(|x| *x == f).unwrap_or_else(|| {
+                    wins.push(f);
+                    win_anchors.push(Vec::new());
+                    wins.len() - 1
+                });
+                win_anchors[at].push((k, w));
+            }
+        }
+        let stage_one_win = buckets::teddy_order(&wins.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        let stage_one = StageOne::new(&stage_one_win.iter().map(|&w| wins[w].as_slice()).collect::<Vec<_>>());
+        // Stage two searches raw bytes, ASCII case-insensitive, and reports overlapping matches.
+        // NOTE: keywords are plain ASCII strings, so building can fail only short of memory; no
+        // automaton then means no hits from it.
+        let ctx_ac = (!second.is_empty())
+            .then(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .ascii_case_insensitive(true)
+                    .build(second.iter().map(|&i| &pats[i]))
+                    .ok()
+            })
+            .flatten();
         let short: Vec<(memchr::memmem::Finder<'static>, usize)> = short_ids
             .iter()
             .enumerate()
-            .map(|(k, &i)| (memchr::memmem::Finder::new(pats[i].as_bytes()).into_owned(), long.len() + k))
+            .flat_map(|(k, &i)| {
+                let a = long.len() + k;
+                case_forms(pats[i].as_bytes())
+                    .into_iter()
+                    .map(move |f| (memchr::memmem::Finder::new(&f).into_owned(), a))
+            })
             .collect();
         let ctx_base = long.len() + short_ids.len();
         let stage_two: Vec<bool> = (0..pats.len())
@@ -266,8 +297,9 @@ impl Engine {
         Engine {
             max_pat_len,
             rules,
-            ac,
-            ac_anchor,
+            stage_one,
+            stage_one_win,
+            win_anchors,
             short,
             ctx_ac,
             expand,
@@ -403,74 +435,46 @@ impl Engine {
         self.keyword_hits(bytes).len()
     }
 
-    /// Every keyword occurrence (case-insensitive), sorted by position.
+    /// Every keyword occurrence (plain keywords in any ASCII case, fragments as written), sorted by
+    /// position.
     fn keyword_hits(&self, bytes: &[u8]) -> Vec<Hit> {
-        thread_local! {
-            static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        let mut hits = Vec::new();
+        if let Some(s) = &self.stage_one {
+            s.for_each(bytes, |pattern, at| {
+                for &(a, w) in &self.win_anchors[self.stage_one_win[pattern]] {
+                    if let Some(start) = at.checked_sub(w) {
+                        self.expand_hit(bytes, a, start, &mut hits);
+                    }
+                }
+            });
         }
-        LOWER.with(|cell| {
-            let mut lower = cell.borrow_mut();
-            let mut hits = Vec::new();
-            // A chunk at a time, with a keyword's length of margin on each side: the lower-cased
-            // copy stays small and in cache, and a large file is not copied whole (its pages were
-            // a third of the page faults of a scan of `cargo vendor` output).
-            let margin = self.max_pat_len;
-            let mut c0 = 0;
-            loop {
-                let c1 = (c0 + KEYWORD_CHUNK).min(bytes.len());
-                let (lo, hi) = (c0.saturating_sub(margin), (c1 + margin).min(bytes.len()));
-                lower.clear();
-                // One fused pass (copy and fold), vectorised; a copy then an in-place fold was two.
-                lower.extend(bytes[lo..hi].iter().map(u8::to_ascii_lowercase));
-                let text = lower.as_slice();
-                // Anchors that start in this chunk; the margins belong to its neighbours.
-                let own = (c0 - lo)..(c1 - lo);
-                if let Some(ac) = &self.ac {
-                    for m in ac.find_iter(text).skip_while(|m| m.start() < own.start) {
-                        if m.start() >= own.end {
-                            break;
-                        }
-                        self.expand_hit(text, lo, self.ac_anchor[m.pattern().as_usize()], m.start(), false, &mut hits);
-                    }
-                }
-                for (f, a) in &self.short {
-                    for at in f.find_iter(text).skip_while(|&at| at < own.start) {
-                        if at >= own.end {
-                            break;
-                        }
-                        self.expand_hit(text, lo, *a, at, false, &mut hits);
-                    }
-                }
-                if c1 == bytes.len() {
-                    break;
-                }
-                c0 = c1;
+        for (f, a) in &self.short {
+            for at in f.find_iter(bytes) {
+                self.expand_hit(bytes, *a, at, &mut hits);
             }
-            hits.sort_by_key(|h| (h.start, h.end, h.pat));
-            hits.dedup_by_key(|h| (h.start, h.end, h.pat));
-            hits
-        })
+        }
+        hits.sort_by_key(|h| (h.start, h.end, h.pat));
+        hits.dedup_by_key(|h| (h.start, h.end, h.pat));
+        hits
     }
 
-    /// Records every keyword pattern that anchor `a`, found at `at` in `text` (which starts at
-    /// offset `base` of the blob), is part of: `text` is lower-cased (stage one: a plain comparison,
-    /// measured 5% faster on keyword-dense text) or raw (stage two, `fold`: the comparison ignores
-    /// ASCII case).
-    fn expand_hit(&self, text: &[u8], base: usize, a: usize, at: usize, fold: bool, hits: &mut Vec<Hit>) {
+    /// Records every keyword pattern that anchor `a`, found at `at` in `bytes`, is part of: a plain
+    /// keyword in any ASCII case, a base64 fragment as written.
+    fn expand_hit(&self, bytes: &[u8], a: usize, at: usize, hits: &mut Vec<Hit>) {
         for &(pi, off) in &self.expand[a] {
             let Some(s) = at.checked_sub(off) else { continue };
             let p = self.pats[pi as usize].as_bytes();
-            let Some(t) = text.get(s..s + p.len()).filter(|_| !p.is_empty()) else { continue };
+            let Some(t) = bytes.get(s..s + p.len()).filter(|_| !p.is_empty()) else { continue };
             // The end bytes first: most keywords that contain an anchor differ from the text there
             // (`aiven` hits, `aiven_token` and `provider "aiven"` do not follow).
             let last = p.len() - 1;
-            let found = if fold {
-                t[0].eq_ignore_ascii_case(&p[0]) && t[last].eq_ignore_ascii_case(&p[last]) && t.eq_ignore_ascii_case(p)
-            } else {
+            let found = if self.pat_fragment[pi as usize] {
                 t[0] == p[0] && t[last] == p[last] && t == p
+            } else {
+                t[0].eq_ignore_ascii_case(&p[0]) && t[last].eq_ignore_ascii_case(&p[last]) && t.eq_ignore_ascii_case(p)
             };
             if found {
-                hits.push(Hit { pat: pi, start: base + s, end: base + s + p.len() });
+                hits.push(Hit { pat: pi, start: s, end: s + p.len() });
             }
         }
     }
@@ -480,7 +484,7 @@ impl Engine {
         let mut hits = Vec::new();
         let Some(ac) = &self.ctx_ac else { return hits };
         for m in ac.find_overlapping_iter(&bytes[lo..hi]) {
-            self.expand_hit(bytes, 0, self.ctx_base + m.pattern().as_usize(), lo + m.start(), true, &mut hits);
+            self.expand_hit(bytes, self.ctx_base + m.pattern().as_usize(), lo + m.start(), &mut hits);
         }
         hits
     }
@@ -617,6 +621,72 @@ fn push_merged(ranges: &mut Vec<(usize, usize)>, lo: usize, hi: usize) {
         Some(last) if lo <= last.1 => *last = (last.0.min(lo), last.1.max(hi)),
         _ => ranges.push((lo, hi)),
     }
+}
+
+/// Stage one's search for its 3-byte windows: Teddy (slim, up to 64 patterns: more buckets would
+/// halve the bytes per step, and the windows' case forms are grouped by hand, see [`buckets`]), or
+/// an automaton where Teddy cannot be built (too many windows, a CPU without SSSE3).
+#[derive(Debug, Clone)]
+enum StageOne {
+    Teddy(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl StageOne {
+    fn new(wins: &[&[u8]]) -> Option<StageOne> {
+        if wins.is_empty() {
+            return None;
+        }
+        let teddy = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .only_teddy(true)
+            .only_teddy_fat(Some(false))
+            .builder()
+            .extend(wins)
+            .build();
+        // NOTE: windows are byte strings, so building the automaton can fail only short of memory;
+        // no automaton then means no hits from it.
+        teddy.map(StageOne::Teddy).or_else(|| {
+            AhoCorasick::builder().match_kind(MatchKind::Standard).build(wins).ok().map(StageOne::Automaton)
+        })
+    }
+
+    /// Calls `f(pattern, start)` for every occurrence of every window. All windows are 3 bytes and
+    /// each is listed once (repeats aside, which never match first), so the leftmost match at each
+    /// position is the only one there: searching on from the byte after each match finds them all,
+    /// overlapping ones included.
+    fn for_each(&self, bytes: &[u8], mut f: impl FnMut(usize, usize)) {
+        match self {
+            StageOne::Teddy(t) => {
+                let mut at = 0;
+                while let Some(m) = t.find_in(bytes, Span::from(at..bytes.len())) {
+                    f(m.pattern().as_usize(), m.start());
+                    at = m.start() + 1;
+                }
+            }
+            StageOne::Automaton(ac) => {
+                for m in ac.find_overlapping_iter(bytes) {
+                    f(m.pattern().as_usize(), m.start());
+                }
+            }
+        }
+    }
+}
+
+/// Every ASCII case form of `w` (`avn`, `Avn`, … `AVN`): 2 to the number of its letters.
+fn case_forms(w: &[u8]) -> Vec<Vec<u8>> {
+    let letters: Vec<usize> = (0..w.len()).filter(|&i| w[i].is_ascii_alphabetic()).collect();
+    (0..1usize << letters.len())
+        .map(|m| {
+            let mut f = w.to_ascii_lowercase();
+            for (bit, &i) in letters.iter().enumerate() {
+                if m >> bit & 1 == 1 {
+                    f[i] = f[i].to_ascii_uppercase();
+                }
+            }
+            f
+        })
+        .collect()
 }
 
 /// Start of the line `n` lines above the one holding `pos`, no further than [`CONTEXT_CAP`] back.
@@ -762,29 +832,33 @@ mod tests {
     }
 
     #[test]
-    fn keywords_across_chunk_boundaries_are_found_once() {
-        // The keyword pass works a chunk at a time: keywords (and keywords that contain an anchor,
-        // such as `aiven_token`) that cross a boundary, at every offset, count as in a small blob.
+    fn keywords_at_every_offset_and_in_any_case_are_found_once() {
+        // Teddy works 16 or 32 bytes at a time and needs a minimum haystack: keywords (and keywords
+        // that contain an anchor, such as `aiven_token`) at every offset of a block, and in any
+        // case, count as they do alone.
         let e = engine();
         let tail = "aiven_token: 'AVNS_q8Zt3LmR2xWk9vNc4Hp' # avnadmin at pg.aivencloud.com, AIVEN\n";
         let want = e.keyword_count(tail.as_bytes());
         assert!(want >= 6, "{want}");
-        for chunks in [1, 2] {
-            for shift in 0..tail.len() + 2 {
-                let text = format!("{}{tail}", "x".repeat((KEYWORD_CHUNK * chunks).saturating_sub(shift)));
-                assert_eq!(e.keyword_count(text.as_bytes()), want, "{chunks} chunk(s), shift {shift}");
+        let mixed: String =
+            tail.chars().enumerate().map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c }).collect();
+        for tail in [tail.to_string(), tail.replace("aiven", "AiVeN").replace("avnadmin", "AVNADMIN"), mixed] {
+            for shift in 0..80 {
+                let text = format!("{}{tail}", "x".repeat(shift));
+                assert_eq!(e.keyword_count(text.as_bytes()), want, "shift {shift}: {text}");
                 let ms = e.scan(text.as_bytes(), "a.yml");
                 assert_eq!(ms.len(), 1, "{ms:?}");
-                assert_eq!(&text[ms[0].start..ms[0].end], "AVNS_q8Zt3LmR2xWk9vNc4Hp");
+                assert!(text[ms[0].start..ms[0].end].eq_ignore_ascii_case("AVNS_q8Zt3LmR2xWk9vNc4Hp"));
             }
         }
     }
 
     #[test]
     fn every_keyword_is_found_whatever_order_its_anchors_are_searched_in() {
-        // The built-in anchors are reordered (and some repeated) for Teddy's buckets; with more
-        // than 32 anchors they keep their written order. Either way each keyword and each base64
-        // fragment of an encoded keyword is found, and counted once.
+        // The built-in anchors' windows are reordered (and some repeated) for Teddy's buckets; with
+        // more than 64 windows an automaton searches them in their written order. Either way each
+        // keyword, in any case, and each base64 fragment of an encoded keyword, as written only, is
+        // found, and counted once.
         let extra: Vec<String> = (0..40).map(|i| format!("kw{i:02}zq")).collect();
         let toml = format!(
             "[[rule]]\nid = \"many\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nconfidence = \"low\"\n\
@@ -796,18 +870,34 @@ mod tests {
         let builtin = Engine::new(rules.clone());
         rules.extend(crate::rules::parse_rules(&toml, "many.toml").unwrap_or_else(|e| panic!("{e}")));
         let many = Engine::new(rules);
-        assert!(many.ac_anchor.len() > 32 && builtin.ac_anchor.len() <= 32);
-        assert_ne!(builtin.ac_anchor, (0..builtin.ac_anchor.len()).collect::<Vec<_>>());
+        assert!(matches!(builtin.stage_one, Some(StageOne::Teddy(_))));
+        assert!(matches!(many.stage_one, Some(StageOne::Automaton(_))));
+        assert_ne!(builtin.stage_one_win, (0..builtin.win_anchors.len()).collect::<Vec<_>>());
         for e in [&builtin, &many] {
             for (i, p) in e.pats.iter().enumerate() {
                 if e.pat_rules[i].is_empty() && !e.pat_fragment[i] {
                     continue;
                 }
-                let hits = e.keyword_hits(format!("..{p}..").as_bytes());
-                assert_eq!(hits.iter().filter(|h| h.pat as usize == i).count(), 1, "{p}: {hits:?}");
+                let count = |text: &str| {
+                    e.keyword_hits(format!("..{text}..").as_bytes()).iter().filter(|h| h.pat as usize == i).count()
+                };
+                assert_eq!(count(p), 1, "{p}");
+                if e.pat_fragment[i] {
+                    if !e.pats.contains(&p.to_ascii_lowercase()) {
+                        assert_eq!(count(&p.to_ascii_lowercase()), 0, "{p}");
+                    }
+                } else {
+                    let alternate: String = p
+                        .chars()
+                        .enumerate()
+                        .map(|(k, c)| if k % 2 == 1 { c.to_ascii_uppercase() } else { c })
+                        .collect();
+                    assert_eq!(count(&p.to_ascii_uppercase()), 1, "{p}");
+                    assert_eq!(count(&alternate), 1, "{alternate}");
+                }
             }
         }
-        assert_eq!(many.keyword_count(b"kw39zq kw07zq"), 2);
+        assert_eq!(many.keyword_count(b"kw39zq KW07zq"), 2);
     }
 
     #[test]
