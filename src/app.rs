@@ -57,6 +57,8 @@ pub fn run(cli: Cli) -> Result<u8> {
                 crate::source::stdin::scan(&scanner, &a.stdin_name, cfg.max_file_size);
             }
             crate::source::fs::scan(&scanner, &files, &cfg);
+            // The walk has its own threads; rayon's (for rendering) follow `--threads` too.
+            init_threads(cfg.threads);
             finish(scanner, &cfg)
         }
         Command::History(a) => {

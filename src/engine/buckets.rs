@@ -62,19 +62,26 @@ const TRIGRAMS: &[u8] = include_bytes!("trigrams.txt");
 /// costs a report at most every few hundred bytes. A window among the commonest trigrams ranks by
 /// its place there; the others, rarer than all of those, by how often their bytes occur.
 pub fn best_window(anchor: &[u8], fold: bool) -> usize {
+    static RANKS: std::sync::OnceLock<Vec<([u8; 3], usize)>> = std::sync::OnceLock::new();
+    let ranks = RANKS.get_or_init(|| {
+        let mut v: Vec<([u8; 3], usize)> =
+            TRIGRAMS.chunks_exact(3).enumerate().map(|(r, t)| ([t[0], t[1], t[2]], r)).collect();
+        v.sort_unstable();
+        v
+    });
     let freq = |b: u8| {
         let other = if b.is_ascii_uppercase() { b.to_ascii_lowercase() } else { b.to_ascii_uppercase() };
         FREQ[usize::from(b)] + if fold && other != b { FREQ[usize::from(other)] } else { 0 }
     };
-    let commonness =
-        |w: &[u8]| TRIGRAMS.chunks_exact(3).position(|t| t.eq_ignore_ascii_case(w)).map_or(0, |r| 2048 - r);
-    let bytes = |w: &[u8]| w.iter().map(|&b| f64::from(freq(b))).product::<f64>();
+    let cost = |w: &[u8]| {
+        let key = [w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase(), w[2].to_ascii_lowercase()];
+        let common = ranks.binary_search_by(|(t, _)| t.cmp(&key)).map_or(0, |i| TRIGRAMS.len() / 3 - ranks[i].1);
+        (common, w.iter().map(|&b| f64::from(freq(b))).product::<f64>())
+    };
     (0..anchor.len().saturating_sub(2))
-        .min_by(|&x, &y| {
-            let (a, b) = (&anchor[x..x + 3], &anchor[y..y + 3]);
-            commonness(a).cmp(&commonness(b)).then(bytes(a).total_cmp(&bytes(b)))
-        })
-        .unwrap_or(0)
+        .map(|w| (w, cost(&anchor[w..w + 3])))
+        .min_by(|(_, a), (_, b)| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
+        .map_or(0, |(w, _)| w)
 }
 
 /// The order to give the Teddy builder for `pats`: a list of indices into `pats`,
