@@ -47,7 +47,7 @@ impl Unescape {
     /// closing quote joined to an opening one. With `piece` (`(class, len)`), only a join after a
     /// random-looking literal of that class and length counts (pieces of a split API token; the
     /// literals of source code are words, paths and digests).
-    pub fn wanted(region: &[u8], piece: Option<(&[bool; 256], usize)>) -> Unescape {
+    pub fn wanted(region: &[u8], piece: Option<(&[bool; 256], usize)>, simd: Option<&SimdClass>) -> Unescape {
         let percent = memchr::memchr_iter(b'%', region).any(|i| {
             matches!(region.get(i + 1..i + 3), Some([b'2', b'b' | b'B' | b'f' | b'F']) | Some([b'3', b'd' | b'D']))
         });
@@ -60,6 +60,14 @@ impl Unescape {
             Some((class, len)) if !class[usize::from(b'"')] && !class[usize::from(b'\'')] => len,
             Some(_) => 0,
         };
+        if let (Some((class, len)), Some(simd)) = (piece, simd) {
+            let concat = simd.pieces_before_quotes(region, len, |i| {
+                i >= len
+                    && is_random_piece(&region[i - len..i], class)
+                    && literal_join(region, i, region.len()).is_some()
+            });
+            return Unescape { percent, escapes, concat };
+        }
         let mut concat = false;
         let mut from = 0;
         while let Some(k) = memchr::memchr2(b'"', b'\'', &region[from..]) {
@@ -84,6 +92,123 @@ impl Unescape {
     /// Whether any decoding is wanted.
     pub fn any(self) -> bool {
         self.percent || self.escapes || self.concat
+    }
+}
+
+/// A byte class as at most four SIMD tests: byte `b` is in it when `(b | or) - lo <= span` (wrapping)
+/// for one `(or, lo, span)`. Case pairs share a test (`A-Z` and `a-z`: `(b | 0x20) - b'a' <= 25`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimdClass {
+    tests: [(u8, u8, u8); 4],
+}
+
+impl SimdClass {
+    /// The tests for `class`, if four are enough and it holds no quote.
+    pub fn new(class: &[bool; 256]) -> Option<SimdClass> {
+        if class[usize::from(b'"')] || class[usize::from(b'\'')] {
+            return None;
+        }
+        // Runs of the class, as (lo, hi).
+        let mut ranges: Vec<(u8, u8)> = Vec::new();
+        for b in 0..=255u8 {
+            if class[usize::from(b)] {
+                match ranges.last_mut() {
+                    Some((_, hi)) if *hi + 1 == b => *hi = b,
+                    _ => ranges.push((b, b)),
+                }
+            }
+        }
+        let mut tests: Vec<(u8, u8, u8)> = Vec::new();
+        while let Some((lo, hi)) = ranges.first().copied() {
+            ranges.remove(0);
+            // A range with a twin one bit higher (that bit clear in all of it, set in all of the
+            // twin): `| bit` maps the range onto its twin, and nothing else onto either.
+            let twin = ranges.iter().position(|&(l, h)| {
+                let bit = l ^ lo;
+                bit.count_ones() == 1 && h - l == hi - lo && (lo..=hi).all(|x| x & bit == 0)
+            });
+            match twin {
+                Some(k) => {
+                    let (l, h) = ranges.remove(k);
+                    tests.push((l ^ lo, l, h - l));
+                }
+                None => tests.push((0, lo, hi - lo)),
+            }
+        }
+        let first = *tests.first()?;
+        (tests.len() <= 4).then(|| {
+            // Unused slots repeat a test: the union is the same.
+            let mut t = [first; 4];
+            t[..tests.len()].copy_from_slice(&tests);
+            SimdClass { tests: t }
+        })
+    }
+
+    fn contains(&self, b: u8) -> bool {
+        self.tests.iter().any(|&(or, lo, span)| (b | or).wrapping_sub(lo) <= span)
+    }
+
+    /// Calls `check(i)` for each quote `region[i]` right after at least `len` (1 to 63) bytes of the
+    /// class, in order, until it says yes; whether one did. 64 bytes a step: SIMD compares make bit
+    /// masks of the class and of quotes, and runs of `len` class bytes come from the class mask by
+    /// doubling (runs of 2, 4, … 32 bytes, then `len` from those its binary digits name). Code is
+    /// dense with quotes (one every 46 bytes of the synthetic tree), and a `memchr2` call per quote
+    /// made this check the largest cost near keyword hits.
+    pub fn pieces_before_quotes(&self, region: &[u8], len: usize, mut check: impl FnMut(usize) -> bool) -> bool {
+        use wide::u8x16;
+        let len = len.clamp(1, 63);
+        // `x` shifted `s` bytes later (`s` under 64), the previous block's `prev` filling in.
+        let later = |x: u64, prev: u64, s: usize| if s == 0 { x } else { x << s | prev >> (64 - s) };
+        let splat = u8x16::splat;
+        let tests = self.tests.map(|(or, lo, span)| (splat(or), splat(lo), splat(span)));
+        let (dq, sq) = (splat(b'"'), splat(b'\''));
+        // The previous block's runs of 1, 2, 4, … 32 bytes, and of `len`.
+        let mut prev = [0u64; 6];
+        let mut prev_run = 0u64;
+        for (n, block) in region.chunks(64).enumerate() {
+            let (mut cmask, mut qmask) = (0u64, 0u64);
+            if block.len() == 64 {
+                for (k, chunk) in block.chunks_exact(16).enumerate() {
+                    let mut arr = [0u8; 16];
+                    arr.copy_from_slice(chunk);
+                    let v = u8x16::new(arr);
+                    let mut c = splat(0);
+                    for &(or, lo, span) in &tests {
+                        let d = (v | or) - lo;
+                        c |= d.min(span).cmp_eq(d);
+                    }
+                    cmask |= u64::from(c.move_mask() as u16) << (16 * k);
+                    qmask |= u64::from((v.cmp_eq(dq) | v.cmp_eq(sq)).move_mask() as u16) << (16 * k);
+                }
+            } else {
+                for (i, &b) in block.iter().enumerate() {
+                    cmask |= u64::from(self.contains(b)) << i;
+                    qmask |= u64::from(b == b'"' || b == b'\'') << i;
+                }
+            }
+            let mut pow = [cmask; 6];
+            for k in 1..6 {
+                pow[k] = pow[k - 1] & later(pow[k - 1], prev[k - 1], 1 << (k - 1));
+            }
+            let mut run = u64::MAX;
+            let mut covered = 0;
+            for k in (0..6).rev() {
+                if len >> k & 1 == 1 {
+                    run &= later(pow[k], prev[k], covered);
+                    covered += 1 << k;
+                }
+            }
+            let mut cand = qmask & later(run, prev_run, 1);
+            (prev, prev_run) = (pow, run);
+            while cand != 0 {
+                let i = n * 64 + cand.trailing_zeros() as usize;
+                cand &= cand - 1;
+                if check(i) {
+                    return true;
+                }
+            }
+        }
+        false
     }
 }
 
@@ -372,37 +497,117 @@ mod tests {
         }
     }
 
+    /// The token class of the built-in rule: `A-Za-z0-9+/`.
+    fn token_class() -> [bool; 256] {
+        std::array::from_fn(|b| {
+            let c = b as u8;
+            c.is_ascii_alphanumeric() || c == b'+' || c == b'/'
+        })
+    }
+
     #[test]
     fn split_token_pieces_are_told_from_words_paths_and_digests() {
-        let piece = Some((&B64, 20));
-        assert!(Unescape::wanted(b"t = \"q8Zt3LmR2xWk9vNc4Hp7Yb\" +\n \"x9Lm2Qr8Zt3LmR2xWk9vN\"", piece).concat);
-        assert!(Unescape::wanted(b"t = \"AVNS_ab\" + \"cdefg\"", None).concat);
+        // Every case through the byte-by-byte search (the base64 class needs more than four SIMD
+        // tests) and through the SIMD one (the token class), which must agree.
+        let token = token_class();
+        let simd = SimdClass::new(&token).unwrap_or_else(|| panic!("the token class fits"));
+        assert!(SimdClass::new(&B64).is_none());
+        let wanted = |region: &[u8], piece: bool| -> bool {
+            if !piece {
+                return Unescape::wanted(region, None, None).concat;
+            }
+            let b64 = Unescape::wanted(region, Some((&B64, 20)), None).concat;
+            let scalar = Unescape::wanted(region, Some((&token, 20)), None).concat;
+            let fast = Unescape::wanted(region, Some((&token, 20)), Some(&simd)).concat;
+            assert_eq!(scalar, fast, "{}", String::from_utf8_lossy(region));
+            assert_eq!(b64, fast, "{}", String::from_utf8_lossy(region));
+            fast
+        };
+        assert!(wanted(b"t = \"q8Zt3LmR2xWk9vNc4Hp7Yb\" +\n \"x9Lm2Qr8Zt3LmR2xWk9vN\"", true));
+        assert!(wanted(b"t = \"AVNS_ab\" + \"cdefg\"", false));
         // Quote-dense code before the pieces: the quotes skipped after each quote hide none that
         // could close a piece (the opening quote of the piece is the closest).
         // (A piece of exactly 20 characters: its closing quote is the first one not skipped.)
-        assert!(
-            Unescape::wanted(
-                b"f(\"a\",\"b\",'c')\nservice_token_value = \"q8Zt3LmR2xWk9vNc4Hp7\" +\n \"x9Lm2Qr8Zt3LmR2xWk9vN\"",
-                piece
-            )
-            .concat
-        );
-        assert!(Unescape::wanted(b"f('a','b') + 'AVNS_ab' + 'cdefg'", None).concat);
-        assert!(Unescape::wanted(b"\"\"q8Zt3LmR2xWk9vNc4Hp7Yb\"\n\"x9Lm2Qr8Zt3LmR2xWk9vN\"", piece).concat);
-        assert!(!Unescape::wanted(b"t = \"AVNS_ab\" + \"cdefg\"", piece).concat);
+        assert!(wanted(
+            b"f(\"a\",\"b\",'c')\nservice_token_value = \"q8Zt3LmR2xWk9vNc4Hp7\" +\n \"x9Lm2Qr8Zt3LmR2xWk9vN\"",
+            true
+        ));
+        assert!(wanted(b"f('a','b') + 'AVNS_ab' + 'cdefg'", false));
+        assert!(wanted(b"\"\"q8Zt3LmR2xWk9vNc4Hp7Yb\"\n\"x9Lm2Qr8Zt3LmR2xWk9vN\"", true));
+        assert!(!wanted(b"t = \"AVNS_ab\" + \"cdefg\"", true));
         for words in [
             &b"p = \"github.com/loader/api/pkg\" + \"/region/alpha/beta\""[..],
             b"h = \"5dd7f7e77195bcc960422ae9e319ba0d\" + \"abc\"",
         ] {
-            assert!(Unescape::wanted(words, None).concat);
-            assert!(!Unescape::wanted(words, piece).concat);
+            assert!(wanted(words, false));
+            assert!(!wanted(words, true));
+        }
+        // A piece that closes at every offset of the 64-byte steps, and across two of them.
+        for pad in 0..140 {
+            let text = format!(
+                "{}x = \"q8Zt3LmR2xWk9vNc4Hp7Yb\" +\n \"x9Lm2Qr8Zt3LmR2xWk9vN\"",
+                "ab \"c\" ".repeat(pad / 8) + &"-".repeat(pad % 8)
+            );
+            assert!(wanted(text.as_bytes(), true), "{pad}");
+        }
+    }
+
+    #[test]
+    fn simd_class_tests_are_the_class() {
+        let token = token_class();
+        let simd = SimdClass::new(&token).unwrap_or_else(|| panic!("fits"));
+        assert!((0..=255u8).all(|b| simd.contains(b) == token[usize::from(b)]));
+        let digits: [bool; 256] = std::array::from_fn(|b| (b as u8).is_ascii_digit());
+        let simd = SimdClass::new(&digits).unwrap_or_else(|| panic!("fits"));
+        assert!((0..=255u8).all(|b| simd.contains(b) == digits[usize::from(b)]));
+        let quote: [bool; 256] = std::array::from_fn(|b| b as u8 == b'\'' || (b as u8).is_ascii_lowercase());
+        assert!(SimdClass::new(&quote).is_none());
+        assert!(SimdClass::new(&[false; 256]).is_none());
+    }
+
+    #[test]
+    fn quotes_after_runs_match_a_byte_by_byte_search() {
+        // Pseudo-random text of class bytes, quotes and others, every run length from 1 to 63:
+        // the quotes the masks flag are exactly those a plain search finds.
+        let token = token_class();
+        let simd = SimdClass::new(&token).unwrap_or_else(|| panic!("fits"));
+        let alphabet = b"aZ9+/\"'._ -\n";
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for round in 0..300 {
+            let size = 1 + round * 7 % 700;
+            let text: Vec<u8> = (0..size)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Long stretches of class bytes now and then.
+                    if (i / 40) % 3 == 0 {
+                        b"aZ9+/"[(x % 5) as usize]
+                    } else {
+                        alphabet[(x % alphabet.len() as u64) as usize]
+                    }
+                })
+                .collect();
+            for len in [1, 2, 3, 5, 7, 20, 31, 32, 33, 63] {
+                let want: Vec<usize> = (len..text.len())
+                    .filter(|&i| {
+                        matches!(text[i], b'"' | b'\'') && text[i - len..i].iter().all(|&b| token[usize::from(b)])
+                    })
+                    .collect();
+                let mut got = Vec::new();
+                simd.pieces_before_quotes(&text, len, |i| {
+                    got.push(i);
+                    false
+                });
+                assert_eq!(got, want, "round {round}, len {len}");
+            }
         }
     }
 
     #[test]
     fn unescape_maps_back() {
         let s = br#"x = "AVNS_ab" + "cde%2Bf\/g""#;
-        let v = unescape(s, 0, s.len(), Unescape::wanted(s, None)).unwrap_or_else(|| panic!("no change"));
+        let v = unescape(s, 0, s.len(), Unescape::wanted(s, None, None)).unwrap_or_else(|| panic!("no change"));
         assert_eq!(&v.bytes, br#"x = "AVNS_abcde+f/g""#);
         assert_eq!(v.kind, "percent+json-escape+concat");
         assert_eq!(v.map.len(), v.bytes.len() + 1);
@@ -413,7 +618,7 @@ mod tests {
     #[test]
     fn unescape_leaves_lists_alone() {
         let s = br#"["abc", "def"] {"a": "b"}"#;
-        assert!(!Unescape::wanted(s, None).any());
+        assert!(!Unescape::wanted(s, None, None).any());
         assert!(unescape(s, 0, s.len(), Unescape { percent: true, escapes: true, concat: true }).is_none());
     }
 

@@ -100,6 +100,8 @@ pub struct Engine {
     path_rules: Vec<usize>,
     /// Length of the longest keyword pattern.
     max_pat_len: usize,
+    /// Per rule: its `required_run` class as SIMD tests, where four are enough.
+    run_simd: Vec<Option<decode::SimdClass>>,
 }
 
 impl Engine {
@@ -294,7 +296,12 @@ impl Engine {
             })
             .collect();
         let max_pat_len = pats.iter().map(String::len).max().unwrap_or(0);
+        let run_simd = rules
+            .iter()
+            .map(|r| r.required_run.as_ref().and_then(|(class, _, _)| decode::SimdClass::new(class)))
+            .collect();
         Engine {
+            run_simd,
             max_pat_len,
             rules,
             stage_one,
@@ -522,10 +529,11 @@ impl Engine {
         let piece = gate_rule
             .and_then(|ri| self.rules[ri].required_run.as_ref())
             .map(|(class, _, _)| (&**class, MIN_TOKEN_PIECE));
+        let gate_simd = gate_rule.and_then(|ri| self.run_simd[ri].as_ref());
         let mut views = Vec::new();
         for (&(lo, hi), piece) in open.iter().map(|r| (r, None)).chain(gated.iter().map(|r| (r, piece))) {
             runs.extend(decode::long_runs(bytes, lo, hi, MIN_ENCODED_TOKEN));
-            let want = decode::Unescape::wanted(&bytes[lo..hi], piece);
+            let want = decode::Unescape::wanted(&bytes[lo..hi], piece, piece.and(gate_simd));
             if want.any() {
                 views.extend(decode::unescape(bytes, lo, hi, want));
             }
