@@ -700,27 +700,64 @@ fn case_forms(w: &[u8]) -> Vec<Vec<u8>> {
 /// Start of the line `n` lines above the one holding `pos`, no further than [`CONTEXT_CAP`] back.
 fn lines_back(bytes: &[u8], pos: usize, n: usize) -> usize {
     let floor = pos.saturating_sub(CONTEXT_CAP);
-    let mut lo = pos;
-    for _ in 0..=n {
-        match memchr::memrchr(b'\n', &bytes[floor..lo]) {
-            Some(i) => lo = floor + i,
-            None => return floor,
+    // The (n + 1)-th line break before `pos`, 64 bytes a step from the end.
+    let mut left = n + 1;
+    let mut end = pos;
+    while end > floor {
+        let start = end.saturating_sub(64).max(floor);
+        let mut m = newlines(&bytes[start..end]);
+        let count = m.count_ones() as usize;
+        if count >= left {
+            for _ in 1..left {
+                m &= !(1u64 << (63 - m.leading_zeros()));
+            }
+            return start + (63 - m.leading_zeros() as usize) + 1;
         }
+        left -= count;
+        end = start;
     }
-    lo + 1
+    floor
 }
 
 /// End of the line `n` lines below the one holding `pos`, no further than [`CONTEXT_CAP`] on.
 fn lines_forward(bytes: &[u8], pos: usize, n: usize) -> usize {
     let ceil = (pos + CONTEXT_CAP).min(bytes.len());
-    let mut hi = pos;
-    for _ in 0..=n {
-        match memchr::memchr(b'\n', &bytes[hi..ceil]) {
-            Some(i) => hi += i + 1,
-            None => return ceil,
+    // The (n + 1)-th line break from `pos` on, 64 bytes a step.
+    let mut left = n + 1;
+    let mut start = pos;
+    while start < ceil {
+        let end = (start + 64).min(ceil);
+        let mut m = newlines(&bytes[start..end]);
+        let count = m.count_ones() as usize;
+        if count >= left {
+            for _ in 1..left {
+                m &= m - 1;
+            }
+            return start + m.trailing_zeros() as usize + 1;
         }
+        left -= count;
+        start = end;
     }
-    hi
+    ceil
+}
+
+/// Bit `i` set when `block[i]` (at most 64 bytes) is a line break: SIMD compares for a whole
+/// block. Regex windows span up to 20 lines each way around every hit of a keyword, and a
+/// `memchr` call per line was most of working them out.
+fn newlines(block: &[u8]) -> u64 {
+    use wide::u8x16;
+    let nl = u8x16::splat(b'\n');
+    if block.len() == 64 {
+        let mut m = 0u64;
+        for (k, chunk) in block.chunks_exact(16).enumerate() {
+            let mut arr = [0u8; 16];
+            arr.copy_from_slice(chunk);
+            m |= u64::from(u8x16::new(arr).cmp_eq(nl).move_mask() as u16) << (16 * k);
+        }
+        m
+    } else {
+        block.iter().enumerate().fold(0, |m, (i, &b)| m | u64::from(b == b'\n') << i)
+    }
 }
 
 /// A keyword inside a long run of base64 (a data URI, a font, a PEM body, ciphertext) is chance,
@@ -906,6 +943,54 @@ mod tests {
             }
         }
         assert_eq!(many.keyword_count(b"kw39zq KW07zq"), 2);
+    }
+
+    #[test]
+    fn line_windows_match_a_line_by_line_search() {
+        // The old definition, one `memchr` per line, against the 64-byte masks: lines of every
+        // length from empty to past the cap, every position, 0 to 25 lines each way.
+        fn back(bytes: &[u8], pos: usize, n: usize) -> usize {
+            let floor = pos.saturating_sub(CONTEXT_CAP);
+            let mut lo = pos;
+            for _ in 0..=n {
+                match memchr::memrchr(b'\n', &bytes[floor..lo]) {
+                    Some(i) => lo = floor + i,
+                    None => return floor,
+                }
+            }
+            lo + 1
+        }
+        fn forward(bytes: &[u8], pos: usize, n: usize) -> usize {
+            let ceil = (pos + CONTEXT_CAP).min(bytes.len());
+            let mut hi = pos;
+            for _ in 0..=n {
+                match memchr::memchr(b'\n', &bytes[hi..ceil]) {
+                    Some(i) => hi += i + 1,
+                    None => return ceil,
+                }
+            }
+            hi
+        }
+        let mut text = Vec::new();
+        let mut x: u32 = 7;
+        while text.len() < 5000 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let len = match x >> 28 {
+                0 => 0,
+                1 => 1,
+                2 => 1200,
+                3..=6 => 70,
+                _ => (x >> 16) as usize % 90,
+            };
+            text.extend(std::iter::repeat_n(b'x', len));
+            text.push(b'\n');
+        }
+        for pos in (0..=text.len()).step_by(7) {
+            for n in [0, 1, 3, 10, 20, 25] {
+                assert_eq!(lines_back(&text, pos, n), back(&text, pos, n), "back {pos} {n}");
+                assert_eq!(lines_forward(&text, pos, n), forward(&text, pos, n), "forward {pos} {n}");
+            }
+        }
     }
 
     #[test]
