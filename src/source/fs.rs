@@ -99,6 +99,9 @@ fn is_loop(err: &ignore::Error) -> bool {
     }
 }
 
+/// How much of a file is read before its size is asked.
+const FIRST_READ: u64 = 1 << 20;
+
 /// Scans one file entry into `buf` (reused across files by the worker).
 fn file(scanner: &Scanner, path: &Path, base: &Path, ft: std::fs::FileType, cfg: &ScanConfig, buf: &mut Vec<u8>) {
     let rel = super::relative(path, base).unwrap_or_else(|| path.display().to_string());
@@ -115,16 +118,23 @@ fn file(scanner: &Scanner, path: &Path, base: &Path, ft: std::fs::FileType, cfg:
         return;
     }
     buf.clear();
-    // The size comes from the open file (fstat), not from a stat of the path: one path lookup per
-    // file instead of two (measured: 14% of a scan of `cargo vendor` output).
-    let res = std::fs::File::open(path).and_then(|f| {
+    // Most files are small: read whole, without asking their size (an fstat per file took 3% of a
+    // single-thread scan of the synthetic tree). A file that fills the first read has its size
+    // checked, from the open file, before the rest is read: a 2 GiB file is skipped unread.
+    let res = std::fs::File::open(path).and_then(|mut f| {
+        let limit = cfg.max_file_size.saturating_add(1);
+        let first = limit.min(FIRST_READ);
+        (&mut f).take(first).read_to_end(buf)?;
+        if (buf.len() as u64) < first {
+            return Ok(None);
+        }
         let n = f.metadata()?.len();
         if n > cfg.max_file_size {
             return Ok(Some(n));
         }
-        // Room for the whole file plus the byte that shows it grew: one read, then EOF.
-        buf.reserve(usize::try_from(n).unwrap_or(usize::MAX).saturating_add(1));
-        f.take(cfg.max_file_size.saturating_add(1)).read_to_end(buf).map(|_| None)
+        // Room for the rest plus the byte that shows it grew: one read, then EOF.
+        buf.reserve(usize::try_from(n).unwrap_or(usize::MAX).saturating_sub(buf.len()).saturating_add(1));
+        f.take(limit - buf.len() as u64).read_to_end(buf).map(|_| None)
     });
     match res {
         Ok(Some(n)) => scanner.skip(&rel, &format!("larger than --max-file-size ({n} bytes)")),

@@ -142,6 +142,20 @@ fn max_file_size_skips_are_listed() {
 }
 
 #[test]
+fn files_past_the_first_read_are_read_whole_or_skipped_by_size() {
+    // The first MiB is read without asking the file's size; the size decides the rest.
+    let d = support::tempdir();
+    let line = "x".repeat(99) + "\n";
+    write(d.path(), "big.txt", format!("{}P={}\n", line.repeat(30_000), avns(1)));
+    let out = run(d.path(), &["scan", "."]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("big.txt:30001:"), "{}", out.stdout);
+    let out = run(d.path(), &["scan", ".", "--max-file-size", "2MiB"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(out.stderr.contains("skipped: big.txt (larger than --max-file-size (3000027 bytes))"), "{}", out.stderr);
+}
+
+#[test]
 fn unreadable_file_is_an_error_but_the_scan_goes_on() {
     let d = support::tempdir();
     let p = write(d.path(), "secret.env", format!("P={}\n", avns(1)));
