@@ -399,7 +399,7 @@ impl Engine {
                 regions.extend(runs.into_iter().map(|(s, e)| (s, (e + 2).min(bytes.len()))));
             }
             for &(lo, hi) in &regions {
-                for re in &rule.regexes {
+                for re in rule.regexes.iter().filter_map(crate::rules::Pattern::regex) {
                     for caps in re.captures_iter(&bytes[lo..hi]) {
                         let Some(m) = caps.name("secret") else { continue };
                         let (s, e) = (lo + m.start(), lo + m.end());
