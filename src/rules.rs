@@ -287,11 +287,6 @@ impl Pattern {
         Pattern { source: source.to_string(), compiled: OnceLock::new() }
     }
 
-    fn now(source: &str) -> Result<Pattern, String> {
-        let re = compile_regex(source)?;
-        Ok(Pattern { source: source.to_string(), compiled: OnceLock::from(Ok(re)) })
-    }
-
     /// The compiled pattern, or why it does not compile.
     pub fn compiled(&self) -> Result<&Regex, &str> {
         self.compiled.get_or_init(|| compile_regex(&self.source)).as_ref().map_err(String::as_str)
@@ -354,10 +349,12 @@ fn compile(spec: RuleSpec, file: &str, when: Compile) -> Result<Rule, RuleError>
     if pats.is_empty() {
         return Err(invalid("needs `pattern` or `patterns`".into()));
     }
-    let regexes = match when {
-        Compile::Now => pats.iter().map(|p| Pattern::now(p)).collect::<Result<Vec<_>, _>>().map_err(invalid)?,
-        Compile::OnFirstUse => pats.iter().map(|p| Pattern::on_first_use(p)).collect(),
-    };
+    let regexes: Vec<Pattern> = pats.iter().map(|p| Pattern::on_first_use(p)).collect();
+    if when == Compile::Now {
+        for p in &regexes {
+            p.compiled().map_err(|e| invalid(e.to_string()))?;
+        }
+    }
     let not_before = spec.not_preceded_by.as_deref().map(byte_class).transpose().map_err(invalid)?;
     let not_after = spec.not_followed_by.as_deref().map(byte_class).transpose().map_err(invalid)?;
     let required_run = match &spec.required_run {
