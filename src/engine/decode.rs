@@ -26,7 +26,7 @@ pub const MIN_BASE64_RUN: usize = 16;
 /// True for bytes of the standard or URL-safe base64 alphabets (not padding).
 #[inline]
 pub fn is_b64(b: u8) -> bool {
-    B64[b as usize]
+    B64.contains(b)
 }
 
 /// Which text decodings to apply in [`unescape`].
@@ -47,46 +47,53 @@ impl Unescape {
     /// closing quote joined to an opening one. With `piece` (`(class, len)`), only a join after a
     /// random-looking literal of that class and length counts (pieces of a split API token; the
     /// literals of source code are words, paths and digests).
-    pub fn wanted(region: &[u8], piece: Option<(&[bool; 256], usize)>, simd: Option<&SimdClass>) -> Unescape {
-        let percent = memchr::memchr_iter(b'%', region).any(|i| {
-            matches!(region.get(i + 1..i + 3), Some([b'2', b'b' | b'B' | b'f' | b'F']) | Some([b'3', b'd' | b'D']))
-        });
-        let escapes = memchr::memchr_iter(b'\\', region).any(|i| matches!(region.get(i + 1), Some(b'/' | b'u')));
-        // A quote that closes a literal follows `need` bytes that are not quotes (a random piece, or
-        // the 5 secret-like bytes `literal_join` wants): the next `need` bytes after a quote hold no
-        // quote worth looking at, so the search skips them (code is dense with quotes).
-        let need = match piece {
-            None => 5,
-            Some((class, len)) if !class[usize::from(b'"')] && !class[usize::from(b'\'')] => len,
-            Some(_) => 0,
-        };
-        if let (Some((class, len)), Some(simd)) = (piece, simd) {
-            let concat = simd.pieces_before_quotes(region, len, |i| {
-                i >= len
-                    && is_random_piece(&region[i - len..i], class)
-                    && literal_join(region, i, region.len()).is_some()
-            });
-            return Unescape { percent, escapes, concat };
-        }
-        let mut concat = false;
-        let mut from = 0;
-        while let Some(k) = memchr::memchr2(b'"', b'\'', &region[from..]) {
-            let i = from + k;
-            from = i + 1 + need;
-            // The cheap test first: most quotes in code close a word.
-            let piece_ok = match piece {
-                None => true,
-                Some((class, len)) => i >= len && is_random_piece(&region[i - len..i], class),
-            };
-            if piece_ok && literal_join(region, i, region.len()).is_some() {
-                concat = true;
+    ///
+    /// One pass, 64 bytes a step: SIMD compares make bit masks of `%`, `\`, quotes and the class's
+    /// byte range, and only the bytes those flag are looked at (code is dense with quotes: one every
+    /// 46 bytes of the synthetic tree). Three passes (two `memchr` and a class mask of up to four
+    /// tests) made this the largest cost near keyword hits.
+    pub fn wanted(region: &[u8], piece: Option<(&Class, usize)>) -> Unescape {
+        // Without a piece, `literal_join` wants 5 secret-like bytes before the closing quote.
+        let (class, len) = piece.unwrap_or((&SECRETISH, 5));
+        let len = len.max(1);
+        let mut want = Unescape::default();
+        // Bytes of the class's range that end the previous block (a run may cross blocks).
+        let mut carry = 0usize;
+        for (n, block) in region.chunks(64).enumerate() {
+            let m = Masks::of(block, class);
+            let base = n * 64;
+            if !want.percent {
+                want.percent = bits(m.percent).any(|i| {
+                    let i = base + i;
+                    matches!(
+                        region.get(i + 1..i + 3),
+                        Some([b'2', b'b' | b'B' | b'f' | b'F']) | Some([b'3', b'd' | b'D'])
+                    )
+                });
+            }
+            if !want.escapes {
+                want.escapes = bits(m.backslash).any(|i| matches!(region.get(base + i + 1), Some(b'/' | b'u')));
+            }
+            if !want.concat {
+                // Quotes right after a byte of the range; then the run's length, from the mask.
+                let after = m.range << 1 | u64::from(carry > 0);
+                want.concat = bits(m.quote & after).any(|j| {
+                    let run = run_before(m.range, j, carry);
+                    let i = base + j;
+                    run >= len
+                        && match piece {
+                            Some((class, len)) => i >= len && is_random_piece(&region[i - len..i], class),
+                            None => true,
+                        }
+                        && literal_join(region, i, region.len()).is_some()
+                });
+                carry = if m.range == u64::MAX { carry + 64 } else { m.range.leading_ones() as usize };
+            }
+            if want.percent && want.escapes && want.concat {
                 break;
             }
-            if from >= region.len() {
-                break;
-            }
         }
-        Unescape { percent, escapes, concat }
+        want
     }
 
     /// Whether any decoding is wanted.
@@ -95,120 +102,123 @@ impl Unescape {
     }
 }
 
-/// A byte class as at most four SIMD tests: byte `b` is in it when `(b | or) - lo <= span` (wrapping)
-/// for one `(or, lo, span)`. Case pairs share a test (`A-Z` and `a-z`: `(b | 0x20) - b'a' <= 25`).
+/// A byte class: its table, and the range of bytes from its lowest to its highest, which one SIMD
+/// subtract and compare test (a superset: the table decides wherever a run of the range matters).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SimdClass {
-    tests: [(u8, u8, u8); 4],
+pub struct Class {
+    table: [bool; 256],
+    lo: u8,
+    span: u8,
 }
 
-impl SimdClass {
-    /// The tests for `class`, if four are enough and it holds no quote.
-    pub fn new(class: &[bool; 256]) -> Option<SimdClass> {
-        if class[usize::from(b'"')] || class[usize::from(b'\'')] {
-            return None;
-        }
-        // Runs of the class, as (lo, hi).
-        let mut ranges: Vec<(u8, u8)> = Vec::new();
-        for b in 0..=255u8 {
-            if class[usize::from(b)] {
-                match ranges.last_mut() {
-                    Some((_, hi)) if *hi + 1 == b => *hi = b,
-                    _ => ranges.push((b, b)),
+impl Class {
+    /// The class of the bytes `table` says yes to.
+    pub const fn new(table: [bool; 256]) -> Class {
+        let (mut lo, mut hi, mut b) = (255u8, 0u8, 0usize);
+        while b < 256 {
+            if table[b] {
+                if (b as u8) < lo {
+                    lo = b as u8;
                 }
+                hi = b as u8;
             }
+            b += 1;
         }
-        let mut tests: Vec<(u8, u8, u8)> = Vec::new();
-        while let Some((lo, hi)) = ranges.first().copied() {
-            ranges.remove(0);
-            // A range with a twin one bit higher (that bit clear in all of it, set in all of the
-            // twin): `| bit` maps the range onto its twin, and nothing else onto either.
-            let twin = ranges.iter().position(|&(l, h)| {
-                let bit = l ^ lo;
-                bit.count_ones() == 1 && h - l == hi - lo && (lo..=hi).all(|x| x & bit == 0)
-            });
-            match twin {
-                Some(k) => {
-                    let (l, h) = ranges.remove(k);
-                    tests.push((l ^ lo, l, h - l));
-                }
-                None => tests.push((0, lo, hi - lo)),
-            }
-        }
-        let first = *tests.first()?;
-        (tests.len() <= 4).then(|| {
-            // Unused slots repeat a test: the union is the same.
-            let mut t = [first; 4];
-            t[..tests.len()].copy_from_slice(&tests);
-            SimdClass { tests: t }
+        // An empty class: a range of one byte, which the table then refuses.
+        let span = hi.saturating_sub(lo);
+        Class { table, lo, span }
+    }
+
+    /// Whether `b` is in the class.
+    #[inline]
+    pub fn contains(&self, b: u8) -> bool {
+        self.table[usize::from(b)]
+    }
+
+    #[inline]
+    fn in_range(&self, b: u8) -> bool {
+        b.wrapping_sub(self.lo) <= self.span
+    }
+
+    /// Whether all of `block` (64 bytes) is in the class's range: four SIMD tests.
+    fn range_holds(&self, block: &[u8]) -> bool {
+        use wide::u8x16;
+        let (lo, span) = (u8x16::splat(self.lo), u8x16::splat(self.span));
+        block.chunks_exact(16).all(|chunk| {
+            let mut arr = [0u8; 16];
+            arr.copy_from_slice(chunk);
+            let d = u8x16::new(arr) - lo;
+            d.min(span).cmp_eq(d).move_mask() == 0xffff
         })
     }
+}
 
-    fn contains(&self, b: u8) -> bool {
-        self.tests.iter().any(|&(or, lo, span)| (b | or).wrapping_sub(lo) <= span)
-    }
+/// Bit masks of one block of at most 64 bytes (bit `i` for byte `i`).
+struct Masks {
+    /// Bytes in the class's range.
+    range: u64,
+    /// `"` and `'`.
+    quote: u64,
+    /// `%`.
+    percent: u64,
+    /// `\`.
+    backslash: u64,
+}
 
-    /// Calls `check(i)` for each quote `region[i]` right after at least `len` (1 to 63) bytes of the
-    /// class, in order, until it says yes; whether one did. 64 bytes a step: SIMD compares make bit
-    /// masks of the class and of quotes, and runs of `len` class bytes come from the class mask by
-    /// doubling (runs of 2, 4, … 32 bytes, then `len` from those its binary digits name). Code is
-    /// dense with quotes (one every 46 bytes of the synthetic tree), and a `memchr2` call per quote
-    /// made this check the largest cost near keyword hits.
-    pub fn pieces_before_quotes(&self, region: &[u8], len: usize, mut check: impl FnMut(usize) -> bool) -> bool {
+impl Masks {
+    fn of(block: &[u8], class: &Class) -> Masks {
         use wide::u8x16;
-        let len = len.clamp(1, 63);
-        // `x` shifted `s` bytes later (`s` under 64), the previous block's `prev` filling in.
-        let later = |x: u64, prev: u64, s: usize| if s == 0 { x } else { x << s | prev >> (64 - s) };
-        let splat = u8x16::splat;
-        let tests = self.tests.map(|(or, lo, span)| (splat(or), splat(lo), splat(span)));
-        let (dq, sq) = (splat(b'"'), splat(b'\''));
-        // The previous block's runs of 1, 2, 4, … 32 bytes, and of `len`.
-        let mut prev = [0u64; 6];
-        let mut prev_run = 0u64;
-        for (n, block) in region.chunks(64).enumerate() {
-            let (mut cmask, mut qmask) = (0u64, 0u64);
-            if block.len() == 64 {
-                for (k, chunk) in block.chunks_exact(16).enumerate() {
-                    let mut arr = [0u8; 16];
-                    arr.copy_from_slice(chunk);
-                    let v = u8x16::new(arr);
-                    let mut c = splat(0);
-                    for &(or, lo, span) in &tests {
-                        let d = (v | or) - lo;
-                        c |= d.min(span).cmp_eq(d);
-                    }
-                    cmask |= u64::from(c.move_mask() as u16) << (16 * k);
-                    qmask |= u64::from((v.cmp_eq(dq) | v.cmp_eq(sq)).move_mask() as u16) << (16 * k);
-                }
-            } else {
-                for (i, &b) in block.iter().enumerate() {
-                    cmask |= u64::from(self.contains(b)) << i;
-                    qmask |= u64::from(b == b'"' || b == b'\'') << i;
-                }
+        let mut m = Masks { range: 0, quote: 0, percent: 0, backslash: 0 };
+        if block.len() < 64 {
+            for (i, &b) in block.iter().enumerate() {
+                m.range |= u64::from(class.in_range(b)) << i;
+                m.quote |= u64::from(b == b'"' || b == b'\'') << i;
+                m.percent |= u64::from(b == b'%') << i;
+                m.backslash |= u64::from(b == b'\\') << i;
             }
-            let mut pow = [cmask; 6];
-            for k in 1..6 {
-                pow[k] = pow[k - 1] & later(pow[k - 1], prev[k - 1], 1 << (k - 1));
-            }
-            let mut run = u64::MAX;
-            let mut covered = 0;
-            for k in (0..6).rev() {
-                if len >> k & 1 == 1 {
-                    run &= later(pow[k], prev[k], covered);
-                    covered += 1 << k;
-                }
-            }
-            let mut cand = qmask & later(run, prev_run, 1);
-            (prev, prev_run) = (pow, run);
-            while cand != 0 {
-                let i = n * 64 + cand.trailing_zeros() as usize;
-                cand &= cand - 1;
-                if check(i) {
-                    return true;
-                }
-            }
+            return m;
         }
-        false
+        let splat = u8x16::splat;
+        let (lo, span) = (splat(class.lo), splat(class.span));
+        let (dq, sq, pc, bs) = (splat(b'"'), splat(b'\''), splat(b'%'), splat(b'\\'));
+        let mask = |v: u8x16| u64::from(v.move_mask() as u16);
+        for (k, chunk) in block.chunks_exact(16).enumerate() {
+            let mut arr = [0u8; 16];
+            arr.copy_from_slice(chunk);
+            let v = u8x16::new(arr);
+            let d = v - lo;
+            m.range |= mask(d.min(span).cmp_eq(d)) << (16 * k);
+            m.quote |= mask(v.cmp_eq(dq) | v.cmp_eq(sq)) << (16 * k);
+            m.percent |= mask(v.cmp_eq(pc)) << (16 * k);
+            m.backslash |= mask(v.cmp_eq(bs)) << (16 * k);
+        }
+        m
+    }
+}
+
+/// The set bits of `m`, lowest first.
+fn bits(mut m: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (m != 0).then(|| {
+            let i = m.trailing_zeros() as usize;
+            m &= m - 1;
+            i
+        })
+    })
+}
+
+/// How many bytes set in `mask` end just before bit `j`, counting `carry` more before bit 0 when
+/// all of them are.
+fn run_before(mask: u64, j: usize, carry: usize) -> usize {
+    if j == 0 {
+        return carry;
+    }
+    // Bits 0..j moved to the top: the run is the zeros of the complement that lead.
+    let ones = ((!mask) << (64 - j)).leading_zeros() as usize;
+    if ones >= j {
+        j + carry
+    } else {
+        ones
     }
 }
 
@@ -290,7 +300,7 @@ fn literal_join(input: &[u8], q: usize, hi: usize) -> Option<usize> {
     let quote = input[q];
     // Only a closing quote after at least 5 secret-like characters joins (a piece of a secret,
     // `AVNS_` at the least); import lists and prose do not.
-    let secretish = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=');
+    let secretish = |b: u8| SECRETISH.contains(b);
     if q < 5 || !input[q - 5..q].iter().all(|&b| secretish(b)) {
         return None;
     }
@@ -364,23 +374,63 @@ pub fn run_around(input: &[u8], at: usize) -> Option<(usize, usize)> {
     (whole && (MIN_BASE64_RUN..=MAX_BASE64_RUN).contains(&(e - s))).then_some((s, e))
 }
 
-/// The runs of at least `min` bytes of `class` that reach into `input[lo..hi]`, each whole. Probes
-/// every `min`-th byte, so text without such runs costs about `(hi - lo) / min` lookups.
-pub fn class_runs(input: &[u8], lo: usize, hi: usize, min: usize, class: &[bool; 256]) -> Vec<(usize, usize)> {
+/// The runs of at least `min` bytes of `class` that overlap `input[lo..hi]`, each whole, in order.
+///
+/// A run of `min` bytes or more holds `k = (min - 63) / 64` whole 64-byte blocks (aligned to the
+/// input), so one of those whose index is a multiple of `k`: only those are tested, with SIMD compares
+/// against the class's range and then the class itself where the range holds. Text without such
+/// runs costs about one test per `64 k` bytes (source code never fills a block with base64). Runs
+/// too short for that are found by probing every `min`-th byte.
+pub fn class_runs(input: &[u8], lo: usize, hi: usize, min: usize, class: &Class) -> Vec<(usize, usize)> {
+    let k = min.saturating_sub(63) / 64;
+    if k == 0 {
+        return short_class_runs(input, lo, hi, min, class);
+    }
+    let mut out = Vec::new();
+    // A run that overlaps `lo..hi` has `min` bytes within `lo - min..hi + min`.
+    let end = (hi + min).min(input.len());
+    let mut b = (lo.saturating_sub(min) / 64).next_multiple_of(k);
+    while 64 * b + 64 <= end {
+        let block = &input[64 * b..64 * b + 64];
+        if !class.range_holds(block) || !block.iter().all(|&x| class.contains(x)) {
+            b += k;
+            continue;
+        }
+        let mut s = 64 * b;
+        while s > 0 && class.contains(input[s - 1]) {
+            s -= 1;
+        }
+        let mut e = 64 * b + 64;
+        while e < input.len() && class.contains(input[e]) {
+            e += 1;
+        }
+        if e - s >= min && s < hi && e > lo {
+            out.push((s, e));
+        }
+        // The block that holds `e` is not whole.
+        b = (e / 64 + 1).next_multiple_of(k);
+    }
+    out
+}
+
+/// [`class_runs`] for runs too short to hold a block of the right index: probes every `min`-th
+/// byte, so text without such runs costs about `(hi - lo) / min` lookups. Finds each run that starts
+/// in `lo..hi` or holds byte `lo + min - 1`.
+fn short_class_runs(input: &[u8], lo: usize, hi: usize, min: usize, class: &Class) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut pos = lo;
     while pos < hi && pos + min <= input.len() {
         let probe = pos + min - 1;
-        if !class[input[probe] as usize] {
+        if !class.contains(input[probe]) {
             pos = probe + 1;
             continue;
         }
         let mut s = probe;
-        while s > 0 && class[input[s - 1] as usize] {
+        while s > 0 && class.contains(input[s - 1]) {
             s -= 1;
         }
         let mut e = probe + 1;
-        while e < input.len() && class[input[e] as usize] {
+        while e < input.len() && class.contains(input[e]) {
             e += 1;
         }
         if e - s >= min {
@@ -393,16 +443,16 @@ pub fn class_runs(input: &[u8], lo: usize, hi: usize, min: usize, class: &[bool;
 
 /// Whether `piece` is all of `class` and looks random: upper case, lower case and digits all in it,
 /// as 20 characters of random base64 have them but identifiers, paths and hex digests do not.
-pub fn is_random_piece(piece: &[u8], class: &[bool; 256]) -> bool {
+pub fn is_random_piece(piece: &[u8], class: &Class) -> bool {
     // From the end: a piece before a quote most often fails on its last bytes.
-    piece.iter().rev().all(|&b| class[b as usize])
+    piece.iter().rev().all(|&b| class.contains(b))
         && piece.iter().any(u8::is_ascii_uppercase)
         && piece.iter().any(u8::is_ascii_lowercase)
         && piece.iter().any(u8::is_ascii_digit)
 }
 
-/// Bytes of the standard and URL-safe base64 alphabets (not padding), as a table.
-const B64: [bool; 256] = {
+/// Bytes of the standard and URL-safe base64 alphabets (not padding).
+static B64: Class = Class::new({
     let mut t = [false; 256];
     let mut b = 0;
     while b < 256 {
@@ -411,7 +461,19 @@ const B64: [bool; 256] = {
         b += 1;
     }
     t
-};
+});
+
+/// Bytes that may stand in a secret next to a join of string literals (`literal_join`).
+static SECRETISH: Class = Class::new({
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'+' || c == b'/' || c == b'=';
+        b += 1;
+    }
+    t
+});
 
 /// The whole base64 runs (padding included, at most `MAX_BASE64_RUN`) of at least `min`
 /// characters that reach into `input[lo..hi]`.
@@ -498,35 +560,50 @@ mod tests {
     }
 
     /// The token class of the built-in rule: `A-Za-z0-9+/`.
-    fn token_class() -> [bool; 256] {
-        std::array::from_fn(|b| {
+    fn token_class() -> Class {
+        Class::new(std::array::from_fn(|b| {
             let c = b as u8;
             c.is_ascii_alphanumeric() || c == b'+' || c == b'/'
-        })
+        }))
+    }
+
+    /// The plain definition of [`Unescape::wanted`], byte by byte: what the SIMD masks must agree with.
+    fn wanted_oracle(region: &[u8], piece: Option<(&Class, usize)>) -> Unescape {
+        let percent = (0..region.len()).any(|i| {
+            region[i] == b'%'
+                && matches!(
+                    region.get(i + 1..i + 3),
+                    Some([b'2', b'b' | b'B' | b'f' | b'F']) | Some([b'3', b'd' | b'D'])
+                )
+        });
+        let escapes = (0..region.len()).any(|i| region[i] == b'\\' && matches!(region.get(i + 1), Some(b'/' | b'u')));
+        let concat = (0..region.len()).any(|i| {
+            matches!(region[i], b'"' | b'\'')
+                && match piece {
+                    Some((class, len)) => i >= len && is_random_piece(&region[i - len..i], class),
+                    None => true,
+                }
+                && literal_join(region, i, region.len()).is_some()
+        });
+        Unescape { percent, escapes, concat }
     }
 
     #[test]
     fn split_token_pieces_are_told_from_words_paths_and_digests() {
-        // Every case through the byte-by-byte search (the base64 class needs more than four SIMD
-        // tests) and through the SIMD one (the token class), which must agree.
         let token = token_class();
-        let simd = SimdClass::new(&token).unwrap_or_else(|| panic!("the token class fits"));
-        assert!(SimdClass::new(&B64).is_none());
         let wanted = |region: &[u8], piece: bool| -> bool {
-            if !piece {
-                return Unescape::wanted(region, None, None).concat;
+            let piece = piece.then_some((&token, 20));
+            let got = Unescape::wanted(region, piece);
+            assert_eq!(got, wanted_oracle(region, piece), "{}", String::from_utf8_lossy(region));
+            // The base64 class (a wider range) finds the same pieces here.
+            if let Some((_, len)) = piece {
+                assert_eq!(Unescape::wanted(region, Some((&B64, len))).concat, got.concat);
             }
-            let b64 = Unescape::wanted(region, Some((&B64, 20)), None).concat;
-            let scalar = Unescape::wanted(region, Some((&token, 20)), None).concat;
-            let fast = Unescape::wanted(region, Some((&token, 20)), Some(&simd)).concat;
-            assert_eq!(scalar, fast, "{}", String::from_utf8_lossy(region));
-            assert_eq!(b64, fast, "{}", String::from_utf8_lossy(region));
-            fast
+            got.concat
         };
         assert!(wanted(b"t = \"q8Zt3LmR2xWk9vNc4Hp7Yb\" +\n \"x9Lm2Qr8Zt3LmR2xWk9vN\"", true));
         assert!(wanted(b"t = \"AVNS_ab\" + \"cdefg\"", false));
-        // Quote-dense code before the pieces: the quotes skipped after each quote hide none that
-        // could close a piece (the opening quote of the piece is the closest).
+        // Quote-dense code before the pieces.
         // (A piece of exactly 20 characters: its closing quote is the first one not skipped.)
         assert!(wanted(
             b"f(\"a\",\"b\",'c')\nservice_token_value = \"q8Zt3LmR2xWk9vNc4Hp7\" +\n \"x9Lm2Qr8Zt3LmR2xWk9vN\"",
@@ -542,64 +619,92 @@ mod tests {
             assert!(wanted(words, false));
             assert!(!wanted(words, true));
         }
-        // A piece that closes at every offset of the 64-byte steps, and across two of them.
+        // A piece that closes at every offset of the 64-byte steps, and across two of them; a
+        // piece longer than a step.
         for pad in 0..140 {
             let text = format!(
                 "{}x = \"q8Zt3LmR2xWk9vNc4Hp7Yb\" +\n \"x9Lm2Qr8Zt3LmR2xWk9vN\"",
                 "ab \"c\" ".repeat(pad / 8) + &"-".repeat(pad % 8)
             );
             assert!(wanted(text.as_bytes(), true), "{pad}");
+            let long = format!("{}x = \"{}\" + \"x9Lm2\"", " ".repeat(pad), "q8Zt3LmR2xWk9vNc4Hp7Yb".repeat(4));
+            assert!(wanted(long.as_bytes(), true), "{pad}");
         }
     }
 
     #[test]
-    fn simd_class_tests_are_the_class() {
+    fn a_class_range_holds_the_class() {
         let token = token_class();
-        let simd = SimdClass::new(&token).unwrap_or_else(|| panic!("fits"));
-        assert!((0..=255u8).all(|b| simd.contains(b) == token[usize::from(b)]));
-        let digits: [bool; 256] = std::array::from_fn(|b| (b as u8).is_ascii_digit());
-        let simd = SimdClass::new(&digits).unwrap_or_else(|| panic!("fits"));
-        assert!((0..=255u8).all(|b| simd.contains(b) == digits[usize::from(b)]));
-        let quote: [bool; 256] = std::array::from_fn(|b| b as u8 == b'\'' || (b as u8).is_ascii_lowercase());
-        assert!(SimdClass::new(&quote).is_none());
-        assert!(SimdClass::new(&[false; 256]).is_none());
+        assert_eq!((token.lo, token.span), (b'+', b'z' - b'+'));
+        assert!((0..=255u8).all(|b| !token.contains(b) || token.in_range(b)));
+        let empty = Class::new([false; 256]);
+        assert!((0..=255u8).all(|b| !empty.contains(b)));
+        assert!(!Unescape::wanted(b"\"abcdefgh\" + \"ijk\"", Some((&empty, 5))).concat);
+    }
+
+    /// Pseudo-random text: mostly bytes from `alphabet`, with stretches of `long` bytes.
+    fn text(seed: &mut u64, size: usize, alphabet: &[u8], long: &[u8], stretch: usize) -> Vec<u8> {
+        (0..size)
+            .map(|i| {
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 7;
+                *seed ^= *seed << 17;
+                let from = if (i / stretch) % 3 == 0 { long } else { alphabet };
+                from[(*seed % from.len() as u64) as usize]
+            })
+            .collect()
     }
 
     #[test]
-    fn quotes_after_runs_match_a_byte_by_byte_search() {
-        // Pseudo-random text of class bytes, quotes and others, every run length from 1 to 63:
-        // the quotes the masks flag are exactly those a plain search finds.
+    fn wanted_matches_a_byte_by_byte_search() {
+        // Runs of every length before quotes, joins, `%2B` and `\/` at every offset of the steps.
         let token = token_class();
-        let simd = SimdClass::new(&token).unwrap_or_else(|| panic!("fits"));
-        let alphabet = b"aZ9+/\"'._ -\n";
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        for round in 0..300 {
+        let alphabet = b"aZ9+/\"'._ -\n%2B\\u";
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for round in 0..400 {
             let size = 1 + round * 7 % 700;
-            let text: Vec<u8> = (0..size)
-                .map(|i| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    // Long stretches of class bytes now and then.
-                    if (i / 40) % 3 == 0 {
-                        b"aZ9+/"[(x % 5) as usize]
-                    } else {
-                        alphabet[(x % alphabet.len() as u64) as usize]
-                    }
-                })
-                .collect();
-            for len in [1, 2, 3, 5, 7, 20, 31, 32, 33, 63] {
-                let want: Vec<usize> = (len..text.len())
-                    .filter(|&i| {
-                        matches!(text[i], b'"' | b'\'') && text[i - len..i].iter().all(|&b| token[usize::from(b)])
-                    })
-                    .collect();
-                let mut got = Vec::new();
-                simd.pieces_before_quotes(&text, len, |i| {
-                    got.push(i);
-                    false
-                });
-                assert_eq!(got, want, "round {round}, len {len}");
+            let t = text(&mut seed, size, alphabet, b"aZ9+/qR7", 40);
+            for piece in
+                [None, Some((&token, 1)), Some((&token, 5)), Some((&token, 20)), Some((&token, 63)), Some((&token, 70))]
+            {
+                assert_eq!(Unescape::wanted(&t, piece), wanted_oracle(&t, piece), "round {round}");
+            }
+        }
+    }
+
+    #[test]
+    fn class_runs_are_every_long_run_that_overlaps() {
+        let token = token_class();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for round in 0..300 {
+            let size = 1 + round * 37 % 3000;
+            let t = text(&mut seed, size, b"aZ9 +/\n.", b"aZ9+/qR7xY", 500);
+            // Every maximal run, as (start, end).
+            let mut all = Vec::new();
+            let mut i = 0;
+            while i < t.len() {
+                let s = i;
+                while i < t.len() && token.contains(t[i]) {
+                    i += 1;
+                }
+                if i > s {
+                    all.push((s, i));
+                }
+                i += 1;
+            }
+            let lo = round * 13 % (size + 1);
+            let hi = (lo + round * 101 % 1500).min(size);
+            for min in [1, 5, 20, 126, 127, 128, 191, 338, 440] {
+                let got = class_runs(&t, lo, hi, min, &token);
+                let long = |&&(s, e): &&(usize, usize)| e - s >= min;
+                if min >= 127 {
+                    let want: Vec<_> = all.iter().filter(long).filter(|&&(s, e)| s < hi && e > lo).copied().collect();
+                    assert_eq!(got, want, "round {round}, min {min}, {lo}..{hi}");
+                } else {
+                    // Probing: whole long runs, at least every one that starts in `lo..hi`.
+                    assert!(got.iter().all(|r| all.contains(r) && r.1 - r.0 >= min), "round {round}, min {min}");
+                    assert!(all.iter().filter(long).filter(|&&(s, _)| (lo..hi).contains(&s)).all(|r| got.contains(r)));
+                }
             }
         }
     }
@@ -607,7 +712,7 @@ mod tests {
     #[test]
     fn unescape_maps_back() {
         let s = br#"x = "AVNS_ab" + "cde%2Bf\/g""#;
-        let v = unescape(s, 0, s.len(), Unescape::wanted(s, None, None)).unwrap_or_else(|| panic!("no change"));
+        let v = unescape(s, 0, s.len(), Unescape::wanted(s, None)).unwrap_or_else(|| panic!("no change"));
         assert_eq!(&v.bytes, br#"x = "AVNS_abcde+f/g""#);
         assert_eq!(v.kind, "percent+json-escape+concat");
         assert_eq!(v.map.len(), v.bytes.len() + 1);
@@ -618,7 +723,7 @@ mod tests {
     #[test]
     fn unescape_leaves_lists_alone() {
         let s = br#"["abc", "def"] {"a": "b"}"#;
-        assert!(!Unescape::wanted(s, None, None).any());
+        assert!(!Unescape::wanted(s, None).any());
         assert!(unescape(s, 0, s.len(), Unescape { percent: true, escapes: true, concat: true }).is_none());
     }
 

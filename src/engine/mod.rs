@@ -100,8 +100,8 @@ pub struct Engine {
     path_rules: Vec<usize>,
     /// Length of the longest keyword pattern.
     max_pat_len: usize,
-    /// Per rule: its `required_run` class as SIMD tests, where four are enough.
-    run_simd: Vec<Option<decode::SimdClass>>,
+    /// Per rule: its `required_run` class.
+    run_class: Vec<Option<decode::Class>>,
 }
 
 impl Engine {
@@ -296,12 +296,10 @@ impl Engine {
             })
             .collect();
         let max_pat_len = pats.iter().map(String::len).max().unwrap_or(0);
-        let run_simd = rules
-            .iter()
-            .map(|r| r.required_run.as_ref().and_then(|(class, _, _)| decode::SimdClass::new(class)))
-            .collect();
+        let run_class =
+            rules.iter().map(|r| r.required_run.as_ref().map(|(class, _, _)| decode::Class::new(**class))).collect();
         Engine {
-            run_simd,
+            run_class,
             max_pat_len,
             rules,
             stage_one,
@@ -375,7 +373,7 @@ impl Engine {
                     push_merged(&mut regions, lo, hi);
                 }
             }
-            if let Some((class, min, max)) = &rule.required_run {
+            if let (Some((_, min, max)), Some(class)) = (&rule.required_run, &self.run_class[ri]) {
                 // Narrow the windows to the runs a match must lie in (two bytes of slack for `=`),
                 // keeping a run only if it reaches into the window of a hit.
                 let mut runs = Vec::new();
@@ -526,14 +524,11 @@ impl Engine {
                 }
             }
         }
-        let piece = gate_rule
-            .and_then(|ri| self.rules[ri].required_run.as_ref())
-            .map(|(class, _, _)| (&**class, MIN_TOKEN_PIECE));
-        let gate_simd = gate_rule.and_then(|ri| self.run_simd[ri].as_ref());
+        let piece = gate_rule.and_then(|ri| self.run_class[ri].as_ref()).map(|class| (class, MIN_TOKEN_PIECE));
         let mut views = Vec::new();
         for (&(lo, hi), piece) in open.iter().map(|r| (r, None)).chain(gated.iter().map(|r| (r, piece))) {
             runs.extend(decode::long_runs(bytes, lo, hi, MIN_ENCODED_TOKEN));
-            let want = decode::Unescape::wanted(&bytes[lo..hi], piece, piece.and(gate_simd));
+            let want = decode::Unescape::wanted(&bytes[lo..hi], piece);
             if want.any() {
                 views.extend(decode::unescape(bytes, lo, hi, want));
             }
