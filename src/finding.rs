@@ -306,14 +306,17 @@ fn line_hash(bytes: &[u8], start: usize) -> String {
     let same = match first(start) {
         // The earlier lines that open with that byte: its occurrences with nothing but spaces and
         // tabs between them and the start of their line (one `memchr` for a byte that is rarely
-        // every line's first, instead of one per line).
-        Some(w) if w != b'\n' => memchr::memchr_iter(w, before)
-            .filter_map(|p| {
-                let s = before[..p].iter().rposition(|&b| b != b' ' && b != b'\t').map_or(0, |i| i + 1);
-                (s == 0 || before[s - 1] == b'\n').then_some(s)
-            })
-            .filter(|&s| same_window(s))
-            .count(),
+        // every line's first, instead of one per line). A byte more common than line breaks in
+        // source text (`e` of `export`, `c` of `curl`: one byte in 16) costs less line by line.
+        Some(w) if w != b'\n' && crate::engine::frequency(w) <= crate::engine::frequency(b'\n') => {
+            memchr::memchr_iter(w, before)
+                .filter_map(|p| {
+                    let s = before[..p].iter().rposition(|&b| b != b' ' && b != b'\t').map_or(0, |i| i + 1);
+                    (s == 0 || before[s - 1] == b'\n').then_some(s)
+                })
+                .filter(|&s| same_window(s))
+                .count()
+        }
         // A blank line (or the end of the file): every earlier line start.
         want => std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', before).map(|i| i + 1))

@@ -52,6 +52,11 @@ const FREQ: [u32; 256] = [
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 ];
 
+/// How often byte `b` occurs in source text, per million bytes (the model above).
+pub fn frequency(b: u8) -> u32 {
+    FREQ[usize::from(b)]
+}
+
 /// The 2048 commonest trigrams of printable ASCII in the same text, case-folded, commonest first,
 /// 3 bytes each (made by `scripts/text-model.py`).
 const TRIGRAMS: &[u8] = include_bytes!("trigrams.txt");

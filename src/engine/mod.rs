@@ -4,6 +4,7 @@
 //! bounded regions of text input; overlapping matches keep the most specific rule.
 
 mod buckets;
+pub use buckets::frequency;
 pub mod decode;
 pub mod validate;
 
@@ -54,6 +55,9 @@ struct Hit {
     end: usize,
 }
 
+/// The keyword patterns an anchor is part of: (pattern, offset of the anchor in it).
+type Expansion = Vec<(u32, usize)>;
+
 /// Compiled rules plus the keyword automaton.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -74,7 +78,13 @@ pub struct Engine {
     ctx_ac: Option<AhoCorasick>,
     /// For each anchor (stage-one automaton, then short, then stage two): the keyword patterns
     /// that contain it, and at which offset.
-    expand: Vec<Vec<(u32, usize)>>,
+    expand: Vec<Expansion>,
+    /// For each stage-one anchor: the part of `expand` compared at once, the patterns that can
+    /// open a window (prefilter keywords and base64 fragments).
+    expand_now: Vec<Expansion>,
+    /// For each stage-one anchor: the rest of `expand` (context words only), compared only in the
+    /// context window of a candidate (`aiven` is part of 16 keywords, 14 of them context words).
+    expand_later: Vec<Expansion>,
     /// For each rule, each context: whether some of its keywords are found only by stage two.
     ctx_second: Vec<Vec<bool>>,
     /// Where the stage-two anchors start in `expand`.
@@ -209,7 +219,7 @@ impl Engine {
         let (long, short_ids): (Vec<usize>, Vec<usize>) = first.into_iter().partition(|&i| pats[i].len() >= 3);
         let covered = |i: usize| long.iter().chain(&short_ids).any(|&a| a == i || covers(a, i));
         let second: Vec<usize> = minimal(&(0..pats.len()).filter(|&i| !covered(i)).collect::<Vec<_>>());
-        let mut expand: Vec<Vec<(u32, usize)>> = Vec::new();
+        let mut expand: Vec<Expansion> = Vec::new();
         for &i in long.iter().chain(&short_ids).chain(&second) {
             expand.push(expansion(i));
         }
@@ -254,6 +264,8 @@ impl Engine {
             })
             .collect();
         let ctx_base = long.len() + short_ids.len();
+        let (expand_now, expand_later): (Vec<Expansion>, Vec<Expansion>) =
+            expand[..ctx_base].iter().map(|ex| ex.iter().partition(|&&(p, _)| is_prefilter[p as usize])).unzip();
         let stage_two: Vec<bool> = (0..pats.len())
             .map(|i| (ctx_base..expand.len()).any(|a| expand[a].iter().any(|&(pi, _)| pi as usize == i)))
             .collect();
@@ -308,6 +320,8 @@ impl Engine {
             short,
             ctx_ac,
             expand,
+            expand_now,
+            expand_later,
             ctx_base,
             ctx_second,
             pats,
@@ -335,7 +349,7 @@ impl Engine {
     }
 
     fn scan_depth(&self, bytes: &[u8], path: &str, depth: u8) -> Vec<Match> {
-        let hits = self.keyword_hits(bytes);
+        let (hits, later) = self.keyword_hits(bytes);
         let unknown_path = path == UNKNOWN_PATH;
         let path_ctx: Vec<usize> = if unknown_path {
             self.path_rules.clone()
@@ -401,7 +415,7 @@ impl Engine {
                     for caps in re.captures_iter(&bytes[lo..hi]) {
                         let Some(m) = caps.name("secret") else { continue };
                         let (s, e) = (lo + m.start(), lo + m.end());
-                        if self.accept(ri, bytes, s, e, &hits, by_path) {
+                        if self.accept(ri, bytes, s, e, (&hits, &later), by_path) {
                             found.push(Match {
                                 rule: ri,
                                 start: s,
@@ -437,36 +451,59 @@ impl Engine {
     /// How many keyword occurrences the prefilter pass finds in `bytes`: that pass alone, the part
     /// of a scan every byte pays (for benchmarks).
     pub fn keyword_count(&self, bytes: &[u8]) -> usize {
-        self.keyword_hits(bytes).len()
+        self.keyword_hits(bytes).0.len()
     }
 
-    /// Every keyword occurrence (plain keywords in any ASCII case, fragments as written), sorted by
-    /// position.
-    fn keyword_hits(&self, bytes: &[u8]) -> Vec<Hit> {
+    /// Every occurrence of a keyword that can open a window (prefilter keywords in any ASCII case,
+    /// fragments as written), sorted by position; and where a stage-one anchor that is also part
+    /// of context words may stand (`(start, anchor)`, sorted), for [`Engine::later_hits`].
+    fn keyword_hits(&self, bytes: &[u8]) -> (Vec<Hit>, Vec<(usize, usize)>) {
         let mut hits = Vec::new();
+        let mut later = Vec::new();
+        let mut found = |a: usize, start: usize, hits: &mut Vec<Hit>| {
+            self.expand_hit(bytes, &self.expand_now[a], start, hits);
+            if !self.expand_later[a].is_empty() {
+                later.push((start, a));
+            }
+        };
         if let Some(s) = &self.stage_one {
             s.for_each(bytes, |pattern, at| {
                 for &(a, w) in &self.win_anchors[self.stage_one_win[pattern]] {
                     if let Some(start) = at.checked_sub(w) {
-                        self.expand_hit(bytes, a, start, &mut hits);
+                        found(a, start, &mut hits);
                     }
                 }
             });
         }
         for (f, a) in &self.short {
             for at in f.find_iter(bytes) {
-                self.expand_hit(bytes, *a, at, &mut hits);
+                found(*a, at, &mut hits);
             }
         }
         hits.sort_by_key(|h| (h.start, h.end, h.pat));
         hits.dedup_by_key(|h| (h.start, h.end, h.pat));
+        later.sort_unstable();
+        later.dedup();
+        (hits, later)
+    }
+
+    /// The context words found through `later` (anchors that stage one found) that start in
+    /// `bytes[lo..hi]`.
+    fn later_hits(&self, bytes: &[u8], later: &[(usize, usize)], lo: usize, hi: usize) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        // An anchor stands inside its pattern, at most the longest pattern after its start.
+        let first = later.partition_point(|&(at, _)| at < lo);
+        for &(at, a) in later[first..].iter().take_while(|&&(at, _)| at < hi + self.max_pat_len) {
+            self.expand_hit(bytes, &self.expand_later[a], at, &mut hits);
+        }
+        hits.retain(|h| (lo..hi).contains(&h.start));
         hits
     }
 
-    /// Records every keyword pattern that anchor `a`, found at `at` in `bytes`, is part of: a plain
-    /// keyword in any ASCII case, a base64 fragment as written.
-    fn expand_hit(&self, bytes: &[u8], a: usize, at: usize, hits: &mut Vec<Hit>) {
-        for &(pi, off) in &self.expand[a] {
+    /// Records every keyword pattern of `expansion` (an anchor's, found at `at` in `bytes`): a
+    /// plain keyword in any ASCII case, a base64 fragment as written.
+    fn expand_hit(&self, bytes: &[u8], expansion: &[(u32, usize)], at: usize, hits: &mut Vec<Hit>) {
+        for &(pi, off) in expansion {
             let Some(s) = at.checked_sub(off) else { continue };
             let p = self.pats[pi as usize].as_bytes();
             let Some(t) = bytes.get(s..s + p.len()).filter(|_| !p.is_empty()) else { continue };
@@ -489,7 +526,7 @@ impl Engine {
         let mut hits = Vec::new();
         let Some(ac) = &self.ctx_ac else { return hits };
         for m in ac.find_overlapping_iter(&bytes[lo..hi]) {
-            self.expand_hit(bytes, self.ctx_base + m.pattern().as_usize(), lo + m.start(), &mut hits);
+            self.expand_hit(bytes, &self.expand[self.ctx_base + m.pattern().as_usize()], lo + m.start(), &mut hits);
         }
         hits
     }
@@ -557,7 +594,16 @@ impl Engine {
     }
 
     /// Boundary, validator and context checks for one candidate `bytes[s..e]` of rule `ri`.
-    fn accept(&self, ri: usize, bytes: &[u8], s: usize, e: usize, hits: &[Hit], by_path: bool) -> bool {
+    fn accept(
+        &self,
+        ri: usize,
+        bytes: &[u8],
+        s: usize,
+        e: usize,
+        found: (&[Hit], &[(usize, usize)]),
+        by_path: bool,
+    ) -> bool {
+        let (hits, later) = found;
         let rule = &self.rules[ri];
         if let Some(t) = &rule.not_before {
             if s > 0 && t[bytes[s - 1] as usize] {
@@ -600,6 +646,7 @@ impl Engine {
             };
             let first = hits.partition_point(|h| h.start < wlo);
             hits[first..].iter().take_while(|h| h.start < whi).any(counts)
+                || self.later_hits(bytes, later, wlo, whi).iter().any(counts)
                 || (self.ctx_second[ri][ci] && self.context_hits(bytes, wlo, whi).iter().any(counts))
         })
     }
@@ -898,7 +945,8 @@ mod tests {
         // The built-in anchors' windows are reordered (and some repeated) for Teddy's buckets; with
         // more than 64 windows an automaton searches them in their written order. Either way each
         // keyword, in any case, and each base64 fragment of an encoded keyword, as written only, is
-        // found, and counted once.
+        // found, and counted once: prefilter keywords by the keyword pass, context words through
+        // the anchors it found (or by stage two).
         let extra: Vec<String> = (0..40).map(|i| format!("kw{i:02}zq")).collect();
         let toml = format!(
             "[[rule]]\nid = \"many\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nconfidence = \"low\"\n\
@@ -915,11 +963,22 @@ mod tests {
         assert_ne!(builtin.stage_one_win, (0..builtin.win_anchors.len()).collect::<Vec<_>>());
         for e in [&builtin, &many] {
             for (i, p) in e.pats.iter().enumerate() {
-                if e.pat_rules[i].is_empty() && !e.pat_fragment[i] {
-                    continue;
-                }
                 let count = |text: &str| {
-                    e.keyword_hits(format!("..{text}..").as_bytes()).iter().filter(|h| h.pat as usize == i).count()
+                    let b = format!("..{text}..");
+                    let (hits, later) = e.keyword_hits(b.as_bytes());
+                    if e.pat_rules[i].is_empty() && !e.pat_fragment[i] {
+                        assert!(!hits.iter().any(|h| h.pat as usize == i), "{p} is compared only when needed");
+                    }
+                    let mut all: Vec<(usize, usize, u32)> = hits
+                        .iter()
+                        .chain(&e.later_hits(b.as_bytes(), &later, 0, b.len()))
+                        .chain(&e.context_hits(b.as_bytes(), 0, b.len()))
+                        .filter(|h| h.pat as usize == i)
+                        .map(|h| (h.start, h.end, h.pat))
+                        .collect();
+                    all.sort_unstable();
+                    all.dedup();
+                    all.len()
                 };
                 assert_eq!(count(p), 1, "{p}");
                 if e.pat_fragment[i] {
