@@ -57,22 +57,28 @@ impl Unescape {
         let (class, len) = piece.unwrap_or((&SECRETISH, 5));
         let len = len.max(1);
         let mut want = Unescape::default();
+        let masks = Masks::new(class);
         // Bytes of the class's range that end the previous block (a run may cross blocks).
         let mut carry = 0usize;
-        for (n, block) in region.chunks(64).enumerate() {
-            let m = Masks::of(block, class);
+        // The last block padded with zeros: the padding is no quote, `%` or `\`.
+        let blocks = region.chunks_exact(64);
+        let tail = blocks.remainder();
+        let mut last = [0u8; 64];
+        last[..tail.len()].copy_from_slice(tail);
+        for (n, block) in blocks.chain((!tail.is_empty()).then_some(&last[..])).enumerate() {
+            let m = masks.of(block);
             let base = n * 64;
-            if !want.percent {
-                want.percent = bits(m.percent).any(|i| {
-                    let i = base + i;
-                    matches!(
-                        region.get(i + 1..i + 3),
-                        Some([b'2', b'b' | b'B' | b'f' | b'F']) | Some([b'3', b'd' | b'D'])
-                    )
-                });
-            }
-            if !want.escapes {
-                want.escapes = bits(m.backslash).any(|i| matches!(region.get(base + i + 1), Some(b'/' | b'u')));
+            if m.rare != 0 && !(want.percent && want.escapes) {
+                for i in bits(m.rare).map(|i| base + i) {
+                    if region[i] == b'%' {
+                        want.percent |= matches!(
+                            region.get(i + 1..i + 3),
+                            Some([b'2', b'b' | b'B' | b'f' | b'F']) | Some([b'3', b'd' | b'D'])
+                        );
+                    } else {
+                        want.escapes |= matches!(region.get(i + 1), Some(b'/' | b'u'));
+                    }
+                }
             }
             if !want.concat {
                 // Quotes right after a byte of the range; then the run's length, from the mask.
@@ -135,7 +141,7 @@ impl Class {
         self.table[usize::from(b)]
     }
 
-    #[inline]
+    #[cfg(test)]
     fn in_range(&self, b: u8) -> bool {
         b.wrapping_sub(self.lo) <= self.span
     }
@@ -153,44 +159,52 @@ impl Class {
     }
 }
 
-/// Bit masks of one block of at most 64 bytes (bit `i` for byte `i`).
-struct Masks {
+/// Bit masks of one block of 64 bytes (bit `i` for byte `i`).
+struct Block {
     /// Bytes in the class's range.
     range: u64,
     /// `"` and `'`.
     quote: u64,
-    /// `%`.
-    percent: u64,
-    /// `\`.
-    backslash: u64,
+    /// `%` and `\`.
+    rare: u64,
+}
+
+/// What [`Masks::of`] compares with, each byte in every lane (made once, not per block).
+struct Masks {
+    lo: wide::u8x16,
+    span: wide::u8x16,
+    dq: wide::u8x16,
+    sq: wide::u8x16,
+    pc: wide::u8x16,
+    bs: wide::u8x16,
 }
 
 impl Masks {
-    fn of(block: &[u8], class: &Class) -> Masks {
-        use wide::u8x16;
-        let mut m = Masks { range: 0, quote: 0, percent: 0, backslash: 0 };
-        if block.len() < 64 {
-            for (i, &b) in block.iter().enumerate() {
-                m.range |= u64::from(class.in_range(b)) << i;
-                m.quote |= u64::from(b == b'"' || b == b'\'') << i;
-                m.percent |= u64::from(b == b'%') << i;
-                m.backslash |= u64::from(b == b'\\') << i;
-            }
-            return m;
+    fn new(class: &Class) -> Masks {
+        let splat = wide::u8x16::splat;
+        Masks {
+            lo: splat(class.lo),
+            span: splat(class.span),
+            dq: splat(b'"'),
+            sq: splat(b'\''),
+            pc: splat(b'%'),
+            bs: splat(b'\\'),
         }
-        let splat = u8x16::splat;
-        let (lo, span) = (splat(class.lo), splat(class.span));
-        let (dq, sq, pc, bs) = (splat(b'"'), splat(b'\''), splat(b'%'), splat(b'\\'));
-        let mask = |v: u8x16| u64::from(v.move_mask() as u16);
+    }
+
+    /// The masks of `block` (64 bytes; a shorter one leaves the rest of the masks clear).
+    #[inline]
+    fn of(&self, block: &[u8]) -> Block {
+        let mask = |v: wide::u8x16| u64::from(v.move_mask() as u16);
+        let mut m = Block { range: 0, quote: 0, rare: 0 };
         for (k, chunk) in block.chunks_exact(16).enumerate() {
             let mut arr = [0u8; 16];
             arr.copy_from_slice(chunk);
-            let v = u8x16::new(arr);
-            let d = v - lo;
-            m.range |= mask(d.min(span).cmp_eq(d)) << (16 * k);
-            m.quote |= mask(v.cmp_eq(dq) | v.cmp_eq(sq)) << (16 * k);
-            m.percent |= mask(v.cmp_eq(pc)) << (16 * k);
-            m.backslash |= mask(v.cmp_eq(bs)) << (16 * k);
+            let v = wide::u8x16::new(arr);
+            let d = v - self.lo;
+            m.range |= mask(d.min(self.span).cmp_eq(d)) << (16 * k);
+            m.quote |= mask(v.cmp_eq(self.dq) | v.cmp_eq(self.sq)) << (16 * k);
+            m.rare |= mask(v.cmp_eq(self.pc) | v.cmp_eq(self.bs)) << (16 * k);
         }
         m
     }
