@@ -8,7 +8,7 @@ pub use buckets::frequency;
 pub mod decode;
 pub mod validate;
 
-use aho_corasick::{packed, AhoCorasick, MatchKind, Span};
+use aho_corasick::{packed, AhoCorasick, AhoCorasickKind, MatchKind, Span};
 
 use crate::rules::{Rule, Status, Validator};
 
@@ -246,7 +246,10 @@ impl Engine {
         // automaton then means no hits from it.
         let ctx_ac = (!second.is_empty())
             .then(|| {
+                // An NFA: stage two searches a few context windows, and a DFA took longer to
+                // build than all of them to search (start-up counts for `staged`).
                 AhoCorasick::builder()
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
                     .match_kind(MatchKind::Standard)
                     .ascii_case_insensitive(true)
                     .build(second.iter().map(|&i| &pats[i]))
