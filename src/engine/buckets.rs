@@ -215,12 +215,12 @@ fn group(pats: &[&[u8]], mask: usize, units: &[Vec<usize>], cap: usize) -> Vec<V
             // first step that lowers the two buckets' summed cost is taken.
             let mut i = 0;
             while let Some(&u) = members[a].get(i) {
+                let ma = masks_without(&members[a], u);
                 let step = std::iter::once(None).chain(members[b].iter().copied().map(Some)).find_map(|v| {
                     let (us, vs) = (units[u].len(), v.map_or(0, |x| units[x].len()));
                     if size[b] - vs + us > cap || size[a] - us + vs > cap {
                         return None;
                     }
-                    let ma = masks_without(&members[a], u);
                     let ca = v.map_or(ma, |x| ma.union(unit_masks[x])).cost();
                     let cb = masks_without(&members[b], v.unwrap_or(usize::MAX)).union(unit_masks[u]).cost();
                     (ca + cb < costs[a] + costs[b]).then_some((v, us, vs, ca, cb))

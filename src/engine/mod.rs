@@ -199,12 +199,12 @@ impl Engine {
         let offsets = |p: usize, a: usize| -> Vec<usize> {
             if is_fragment(a) {
                 if is_fragment(p) {
-                    pats[p].match_indices(pats[a].as_str()).map(|(off, _)| off).collect()
+                    occurrences(pats[p].as_bytes(), pats[a].as_bytes())
                 } else {
                     Vec::new()
                 }
             } else {
-                lower[p].match_indices(pats[a].as_str()).map(|(off, _)| off).collect()
+                occurrences(lower[p].as_bytes(), pats[a].as_bytes())
             }
         };
         let covers = |a: usize, p: usize| pats[a].len() < pats[p].len() && !offsets(p, a).is_empty();
@@ -726,6 +726,23 @@ impl StageOne {
     }
 }
 
+/// Where `needle` occurs in `hay`, without overlaps, as `str::match_indices` (but never for an
+/// empty needle), without setting up a substring searcher for each of thousands of pairs of short
+/// keywords.
+fn occurrences(hay: &[u8], needle: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while !needle.is_empty() && i + needle.len() <= hay.len() {
+        if hay[i..].starts_with(needle) {
+            out.push(i);
+            i += needle.len();
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Every ASCII case form of `w` (`avn`, `Avn`, … `AVN`): 2 to the number of its letters.
 fn case_forms(w: &[u8]) -> Vec<Vec<u8>> {
     let letters: Vec<usize> = (0..w.len()).filter(|&i| w[i].is_ascii_alphabetic()).collect();
@@ -1000,6 +1017,17 @@ mod tests {
             }
         }
         assert_eq!(many.keyword_count(b"kw39zq KW07zq"), 2);
+    }
+
+    #[test]
+    fn occurrences_are_match_indices() {
+        for (hay, needle) in
+            [("aiven_aiven", "aiven"), ("aaaa", "aa"), ("abc", "abcd"), ("abc", ""), ("", "a"), ("xaivenx", "x")]
+        {
+            let want: Vec<usize> =
+                if needle.is_empty() { Vec::new() } else { hay.match_indices(needle).map(|(i, _)| i).collect() };
+            assert_eq!(occurrences(hay.as_bytes(), needle.as_bytes()), want, "{hay} {needle}");
+        }
     }
 
     #[test]
