@@ -5,7 +5,8 @@
 # `vendor` is real code nobody here wrote: `cargo vendor` of this project's dependencies.
 # Needs ../shared/bench (AIVENGUARD_SHARED), python3, git; installs hyperfine and ripgrep (Debian)
 # and the peers (PyPI) on first use. Corpora are generated once into $AIVENGUARD_BENCH_DIR
-# (default /tmp/aivenguard-bench).
+# (default /tmp/aivenguard-bench). RUNS sets hyperfine's runs per command (default 5), ROUNDS the
+# rounds of the interleaved tables (default 21).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -19,6 +20,7 @@ cargo build --release --quiet
 bin=$PWD/target/release/aivenguard
 export AIVENGUARD=$bin
 runs=${RUNS:-5}
+rounds=${ROUNDS:-21}
 js=$(mktemp)
 trap 'rm -f "$js"' EXIT
 
@@ -154,8 +156,34 @@ floor(sys.argv[2], "keyword-pass-only", "zqxjaiven", kw, enc)
 floor(sys.argv[3], "walk-and-read-only", "zqxjzqxjzq", [], [])
 PY
 
+# The same commands taking turns, round after round (the order reversed every other round), so a
+# burst of load on this shared machine falls on all of them instead of on one command's block of
+# runs, as hyperfine's can: the steadier ratio. Args: the yardstick's name, then name/command pairs.
+interleaved() {
+  python3 - "$rounds" "$@" <<'PY'
+import shlex, statistics, subprocess, sys, time
+rounds, ref, pairs = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+names, cmds = pairs[0::2], [shlex.split(c) for c in pairs[1::2]]
+times = [[] for _ in cmds]
+for r in range(rounds):
+    for i in (range(len(cmds)) if r % 2 == 0 else reversed(range(len(cmds)))):
+        start = time.perf_counter()
+        subprocess.run(cmds[i], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times[i].append(time.perf_counter() - start)
+yard = times[names.index(ref)]
+print(f"Interleaved, {rounds} rounds (the commands take turns):")
+print()
+print(f"| Command | Median [ms] | Median / `{ref}` | Median of each round's ratio |")
+print("|:---|---:|---:|---:|")
+for name, ts in zip(names, times):
+    m = statistics.median(ts)
+    per_round = statistics.median(a / b for a, b in zip(ts, yard))
+    print(f"| `{name}` | {m * 1e3:.1f} | {m / statistics.median(yard):.2f} | {per_round:.2f} |")
+PY
+}
+
 # Side by side with the peers, then against `rg -uuu -c aiven` (the cost of walking and reading),
-# the keyword pass alone, and the walk and reads alone.
+# the keyword pass alone, and the walk and reads alone: hyperfine, then interleaved.
 tree_bench() {
   RUNS=$runs "$shared/bench/compare.sh" tree "$1"
   echo
@@ -165,6 +193,11 @@ tree_bench() {
     -n "aivenguard, keyword pass only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $floor_rules" \
     -n "aivenguard, walk and read only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $walk_rules" \
     -n "rg -uuu -c aiven" "rg -uuu -c aiven $1" --export-json "$js" >/dev/null 2>&1; medians "rg -uuu -c aiven"
+  echo
+  interleaved "rg -uuu -c aiven" aivenguard "$bin scan $1 --no-progress -q --format sarif --output /dev/null" \
+    "aivenguard, keyword pass only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $floor_rules" \
+    "aivenguard, walk and read only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $walk_rules" \
+    "rg -uuu -c aiven" "rg -uuu -c aiven $1"
   echo
 }
 
