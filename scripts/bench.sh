@@ -189,14 +189,15 @@ tree_bench() {
   echo
   findings tree "$1"
   echo
-  hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$bin scan $1 --no-progress -q --format sarif --output /dev/null" \
-    -n "aivenguard, keyword pass only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $floor_rules" \
-    -n "aivenguard, walk and read only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $walk_rules" \
+  local scan="$bin scan $1 --no-progress -q --format sarif --output /dev/null"
+  hyperfine -N -i --warmup 1 --runs "$runs" -n aivenguard "$scan" \
+    -n "aivenguard, keyword pass only" "$scan --only-rules $floor_rules" \
+    -n "aivenguard, walk and read only" "$scan --only-rules $walk_rules" \
     -n "rg -uuu -c aiven" "rg -uuu -c aiven $1" --export-json "$js" >/dev/null 2>&1; medians "rg -uuu -c aiven"
   echo
-  interleaved "rg -uuu -c aiven" aivenguard "$bin scan $1 --no-progress -q --format sarif --output /dev/null" \
-    "aivenguard, keyword pass only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $floor_rules" \
-    "aivenguard, walk and read only" "$bin scan $1 --no-progress -q --format sarif --output /dev/null --only-rules $walk_rules" \
+  interleaved "rg -uuu -c aiven" aivenguard "$scan" \
+    "aivenguard, keyword pass only" "$scan --only-rules $floor_rules" \
+    "aivenguard, walk and read only" "$scan --only-rules $walk_rules" \
     "rg -uuu -c aiven" "rg -uuu -c aiven $1"
   echo
 }
